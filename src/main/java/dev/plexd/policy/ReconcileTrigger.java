@@ -1,0 +1,7 @@
+package dev.plexd.policy;
+
+/** Asks for a reconcile cycle soon; implemented by the Reconciler. */
+@FunctionalInterface
+public interface ReconcileTrigger {
+    void triggerReconcile();
+}

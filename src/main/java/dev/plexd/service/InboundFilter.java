@@ -1,0 +1,45 @@
+package dev.plexd.service;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The per-packet service decision at the WireGuard decrypt → TUN boundary. The data plane calls
+ * {@link #allowInbound} for every decrypted inbound packet, with the slot of the peer that sent it;
+ * implementations must not allocate, block or throw on that path.
+ *
+ * <p>Slots are small non-negative ints owned by the data plane (an index into its peer table).
+ * It tells the filter which public key a slot belongs to with {@link #bindSlot} when a peer is
+ * configured and {@link #unbindSlot} when it is removed.
+ */
+public interface InboundFilter {
+
+    /** The highest number of peer slots a data plane may use; slots are {@code 0 .. MAX_PEER_SLOTS-1}. */
+    int MAX_PEER_SLOTS = 65_536;
+
+    /** No service policy: every packet passes. */
+    InboundFilter ALLOW_ALL = new InboundFilter() {
+        @Override
+        public boolean allowInbound(int peerSlot, ByteBuffer packet, int offset, int length) {
+            return true;
+        }
+
+        @Override
+        public void bindSlot(int peerSlot, String publicKeyBase64) {
+        }
+
+        @Override
+        public void unbindSlot(int peerSlot) {
+        }
+    };
+
+    /**
+     * @param packet an IP packet (no link header) at absolute {@code offset}; the buffer's position
+     *               and limit are not used or changed
+     * @return true to deliver the packet, false to drop it
+     */
+    boolean allowInbound(int peerSlot, ByteBuffer packet, int offset, int length);
+
+    void bindSlot(int peerSlot, String publicKeyBase64);
+
+    void unbindSlot(int peerSlot);
+}
