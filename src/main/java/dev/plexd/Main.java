@@ -13,7 +13,11 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Mesh node daemon for WireGuard meshes.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class,
+                dev.plexd.daemon.UpCommand.class,
+                dev.plexd.daemon.cli.StatusCommand.class,
+                dev.plexd.daemon.cli.PeersCommand.class,
+                dev.plexd.daemon.cli.PoliciesCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "json|text",
@@ -26,6 +30,16 @@ public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** --log-format as given on the command line, or null. */
+    public LogSetup.Format logFormat() {
+        return logFormat;
+    }
+
+    /** --log-level as given on the command line, or null. */
+    public String logLevel() {
+        return logLevel;
+    }
 
     @Override
     public Integer call() {

@@ -1,0 +1,119 @@
+package dev.plexd.daemon;
+
+import dev.plexd.wireguard.WireGuardKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.XECPrivateKeySpec;
+import java.security.spec.XECPublicKeySpec;
+import java.util.Set;
+import javax.crypto.KeyAgreement;
+
+/**
+ * The node's WireGuard key pair. The private key lives in a file in WireGuard's own format
+ * (base64 and a newline, as {@code wg genkey} writes it), mode 0600; it is generated on first start.
+ */
+public final class NodeKey {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeKey.class);
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+
+    private final byte[] privateKey;
+    private final String publicKey;
+
+    private NodeKey(byte[] privateKey) throws IOException {
+        this.privateKey = privateKey;
+        this.publicKey = WireGuardKeys.encode(publicFor(privateKey));
+    }
+
+    /**
+     * Reads the key, or creates it when the file does not exist.
+     *
+     * @throws IOException naming the file when it is malformed or readable by group or others
+     */
+    public static NodeKey loadOrCreate(Path file) throws IOException {
+        try {
+            return load(file);
+        } catch (NoSuchFileException e) {
+            return create(file);
+        }
+    }
+
+    private static NodeKey load(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        if (!PRIVATE.containsAll(mode)) {
+            throw new IOException("wireguard.private_key_file " + file + ": accessible by group or others ("
+                    + PosixFilePermissions.toString(mode) + "); run chmod 600 " + file);
+        }
+        try {
+            return new NodeKey(WireGuardKeys.decode(text.strip(), "wireguard.private_key_file " + file));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static NodeKey create(Path file) throws IOException {
+        byte[] key = new byte[WireGuardKeys.KEY_LENGTH];
+        new SecureRandom().nextBytes(key);
+        // Curve25519 clamping, as wg genkey does.
+        key[0] &= (byte) 248;
+        key[31] &= 127;
+        key[31] |= 64;
+        try {
+            Files.writeString(file, WireGuardKeys.encode(key) + "\n", StandardCharsets.US_ASCII,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            return load(file); // another start raced us; use its key
+        }
+        Files.setPosixFilePermissions(file, PRIVATE);
+        NodeKey nodeKey = new NodeKey(key);
+        log.atInfo().addKeyValue("file", file.toString()).addKeyValue("public_key", nodeKey.publicKey)
+                .log("generated the node's WireGuard key");
+        return nodeKey;
+    }
+
+    /** X25519(private, 9): the public key, computed with the JDK's XDH. */
+    static byte[] publicFor(byte[] privateKey) throws IOException {
+        try {
+            KeyFactory factory = KeyFactory.getInstance("XDH");
+            var privateSpec = new XECPrivateKeySpec(NamedParameterSpec.X25519, privateKey);
+            PublicKey basePoint = factory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
+            KeyAgreement agreement = KeyAgreement.getInstance("XDH");
+            agreement.init(factory.generatePrivate(privateSpec));
+            agreement.doPhase(basePoint, true);
+            return agreement.generateSecret();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("wireguard: cannot derive the public key: " + e.getMessage(), e);
+        }
+    }
+
+    /** A copy of the 32-byte private key; the caller should clear it after use. */
+    public byte[] privateKey() {
+        return privateKey.clone();
+    }
+
+    public String publicKeyBase64() {
+        return publicKey;
+    }
+
+    @Override
+    public String toString() {
+        return "NodeKey[public=" + publicKey + "]";
+    }
+}

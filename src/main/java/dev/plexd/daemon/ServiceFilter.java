@@ -1,0 +1,31 @@
+package dev.plexd.daemon;
+
+import dev.plexd.daemon.metrics.DaemonMetrics;
+import dev.plexd.service.InboundFilter;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Service access control from {@code <config_dir>/services/}: the compiled per-packet filter the
+ * data plane calls, and its reload. A bad file keeps the last good policy; {@link #errors()} says why.
+ */
+public interface ServiceFilter extends AutoCloseable {
+
+    /** The filter handed to the data plane; it must follow reloads itself (e.g. an atomic snapshot swap). */
+    InboundFilter filter();
+
+    /** Re-reads the policy files now (SIGHUP, {@code POST /v1/services/reload}); returns {@link #errors()}. */
+    List<String> reload() throws IOException;
+
+    /** Errors of the files that failed to load, as {@code file:line: message}; empty when all loaded. */
+    List<String> errors();
+
+    /** Registers drop counters etc.; none by default. */
+    default void registerMetrics(DaemonMetrics metrics) {
+    }
+
+    /** Stops watching the directory. */
+    @Override
+    void close() throws IOException;
+}

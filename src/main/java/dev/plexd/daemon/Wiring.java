@@ -1,0 +1,80 @@
+package dev.plexd.daemon;
+
+import dev.plexd.daemon.config.DaemonConfig;
+import dev.plexd.policy.FirewallController;
+import dev.plexd.service.InboundFilter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The construction points of the components the daemon runs, each chosen by configuration. This
+ * is the one place where a component enters the daemon: {@link #builtIn()} lists what this build
+ * has, and a part that is not in it fails at start with a message naming the key that asked for
+ * it, rather than running without it.
+ */
+public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, ServiceFilterFactory services,
+                     ControlPlaneFactory controlPlane) {
+
+    /** {@code firewall.backend} → the kernel backend. Not called for {@code none}. */
+    @FunctionalInterface
+    public interface FirewallFactory {
+        FirewallController create(DaemonConfig.Firewall config) throws ComponentUnavailableException, IOException;
+    }
+
+    /** {@code wireguard.mode} → a running data plane; {@code filter} is the service filter's per-packet hook. */
+    @FunctionalInterface
+    public interface DataPlaneFactory {
+        DataPlane open(DaemonConfig.WireGuard config, InboundFilter filter) throws ComponentUnavailableException, IOException;
+    }
+
+    /** {@code services.enabled: true} → the compiled filter over {@code <config_dir>/services/}. */
+    @FunctionalInterface
+    public interface ServiceFilterFactory {
+        ServiceFilter open(Path configDir) throws ComponentUnavailableException, IOException;
+    }
+
+    /** {@code control_plane.url} set → registration (or the persisted identity) and the link. */
+    @FunctionalInterface
+    public interface ControlPlaneFactory {
+        ControlPlaneLink connect(DaemonConfig config, NodeKey key) throws ComponentUnavailableException, IOException;
+    }
+
+    /** What this build provides. */
+    public static Wiring builtIn() {
+        return new Wiring(
+                config -> {
+                    throw notInBuild("firewall.backend " + config.backend().key());
+                },
+                (config, filter) -> {
+                    throw notInBuild("wireguard.mode " + config.mode().key());
+                },
+                configDir -> {
+                    throw new ComponentUnavailableException(
+                            "services.enabled: the service filter is not available in this build (set services.enabled: false)");
+                },
+                (config, key) -> {
+                    throw notInBuild("control_plane.url");
+                });
+    }
+
+    public Wiring withFirewall(FirewallFactory factory) {
+        return new Wiring(factory, dataPlane, services, controlPlane);
+    }
+
+    public Wiring withDataPlane(DataPlaneFactory factory) {
+        return new Wiring(firewall, factory, services, controlPlane);
+    }
+
+    public Wiring withServices(ServiceFilterFactory factory) {
+        return new Wiring(firewall, dataPlane, factory, controlPlane);
+    }
+
+    public Wiring withControlPlane(ControlPlaneFactory factory) {
+        return new Wiring(firewall, dataPlane, services, factory);
+    }
+
+    private static ComponentUnavailableException notInBuild(String what) {
+        return new ComponentUnavailableException(what + ": not available in this build");
+    }
+}
