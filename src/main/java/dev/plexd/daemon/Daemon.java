@@ -30,11 +30,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * {@code plexd up}: brings the node's components up in a fixed order and down in the reverse.
@@ -62,7 +62,8 @@ public final class Daemon {
     private final Clock clock;
     private final DaemonMetrics metrics = new DaemonMetrics();
     private final DaemonStatus status;
-    private final Deque<Step> shutdownSteps = new ArrayDeque<>();
+    /** Pushed as components start, popped by the shutdown thread (which must not need the daemon's monitor). */
+    private final Deque<Step> shutdownSteps = new ConcurrentLinkedDeque<>();
 
     private ServiceFilter services;
     private boolean stopped;
@@ -288,7 +289,7 @@ public final class Daemon {
 
     private void runShutdownSteps() {
         Step step;
-        while ((step = nextStep()) != null) {
+        while ((step = shutdownSteps.poll()) != null) {
             long start = System.nanoTime();
             try {
                 step.action().run();
@@ -301,10 +302,6 @@ public final class Daemon {
                 log.atWarn().addKeyValue("step", step.name()).setCause(e).log("shutdown step failed; continuing");
             }
         }
-    }
-
-    private synchronized Step nextStep() {
-        return shutdownSteps.poll();
     }
 
     public StatusSource status() {

@@ -144,6 +144,7 @@ public final class ApiServer implements AutoCloseable {
             HttpResponse response;
             String method = "-";
             String path = "-";
+            boolean unread = false;
             try {
                 HttpWire.Message message = HttpWire.read(channel, limits.maxHeadBytes(), limits.maxBodyBytes(), false);
                 HttpRequest request = parse(message);
@@ -154,15 +155,34 @@ public final class ApiServer implements AutoCloseable {
                         : handler.apply(request);
             } catch (HttpWire.WireException e) {
                 response = HttpResponse.error(e.status, e.getMessage());
+                unread = true;
             }
             HttpWire.write(channel, "HTTP/1.1 " + response.status() + " " + HttpResponse.reason(response.status()),
                     headers(response), response.body());
+            if (unread) {
+                drain(channel);
+            }
             log.atDebug().addKeyValue("method", method).addKeyValue("path", path).addKeyValue("status", response.status())
                     .log("api request");
         } catch (ClosedChannelException e) {
             log.atDebug().log("api connection closed (deadline or client)");
         } catch (Exception e) {
             log.atDebug().setCause(e).log("api connection failed");
+        }
+    }
+
+    /**
+     * After answering a request that was not read to its end, closing at once would reset the
+     * connection and the client could lose the answer; so half-close and discard what it still
+     * sends, bounded by the connection's deadline.
+     */
+    private void drain(SocketChannel channel) throws IOException {
+        channel.shutdownOutput();
+        java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+        long budget = 4L * limits.maxBodyBytes();
+        int n;
+        while (budget > 0 && (n = channel.read(sink.clear())) >= 0) {
+            budget -= n;
         }
     }
 

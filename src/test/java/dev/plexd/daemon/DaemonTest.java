@@ -1,0 +1,222 @@
+package dev.plexd.daemon;
+
+import dev.plexd.api.Json;
+import dev.plexd.daemon.api.ApiClient;
+import dev.plexd.daemon.api.NodeStatus;
+import dev.plexd.daemon.metrics.PrometheusText;
+import dev.plexd.daemon.state.StateStore;
+import dev.plexd.policy.FirewallRule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DaemonTest {
+
+    @TempDir
+    Path dir;
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void localModeStartsEnforcesReconcilesAndStops() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = node.daemon();
+        daemon.start();
+        try {
+            // Deny-all first (no persisted state), then the state file's policy.
+            assertThat(node.firewall.applied.getFirst()).containsExactly(
+                    new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny"));
+            assertThat(node.wireGuard.calls.subList(0, 4)).containsExactly(
+                    "create plexd0 51820", "mtu plexd0 1420", "address plexd0 10.100.0.1/16", "up plexd0");
+            await("first reconcile", () -> daemon.status().ready());
+            assertThat(node.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(node.firewall.last()).contains(
+                    new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
+
+            ApiClient api = new ApiClient(node.socket, Duration.ofSeconds(5));
+            NodeStatus status = Json.MAPPER.readValue(api.get("/v1/status").body(), NodeStatus.class);
+            assertThat(status.ready()).isTrue();
+            assertThat(status.mode()).isEqualTo("local");
+            assertThat(status.node().id()).isEqualTo("alpha");
+            assertThat(status.node().publicKey()).hasSize(44);
+            assertThat(status.counts()).isEqualTo(new NodeStatus.Counts(3, 1, 1, 1, node.firewall.last().size()));
+            assertThat(status.lastReconcile().outcome()).isEqualTo("applied");
+            assertThat(api.get("/readyz").status()).isEqualTo(200);
+            var metrics = PrometheusText.parse(api.get("/metrics").text());
+            assertThat(metrics).containsEntry("plexd_reconcile_cycles_total{outcome=\"applied\"}", 1.0)
+                    .containsEntry("plexd_peers{state=\"configured\"}", 1.0)
+                    .containsEntry("plexd_ready", 1.0)
+                    .containsKey("plexd_firewall_apply_duration_seconds_count");
+
+            // The applied state is persisted for the next start.
+            Path persisted = dir.resolve("data").resolve(StateStore.FILE_NAME);
+            await("state persisted", () -> Files.exists(persisted));
+            assertThat(Files.getPosixFilePermissions(persisted)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.getPosixFilePermissions(dir.resolve("data"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+
+            // Editing the state file takes effect on the next cycle: beta loses its policy.
+            Files.writeString(node.stateFile, LocalNode.STATE.replace("dst: beta", "dst: gamma"));
+            await("gamma replaces beta", () -> node.wireGuard.peers.containsKey(LocalNode.GAMMA_KEY)
+                    && !node.wireGuard.peers.containsKey(LocalNode.BETA_KEY));
+        } finally {
+            assertThat(daemon.stop()).isTrue();
+        }
+        assertThat(node.wireGuard.closed).isTrue();
+        assertThat(node.socket).doesNotExist();
+        // Without shutdown.teardown_firewall the rules stay in force after exit.
+        assertThat(node.firewall.calls).noneMatch(c -> c.startsWith("flush") || c.startsWith("delete"));
+    }
+
+    @Test
+    void restartEnforcesThePersistedStateBeforeTheSourceIsReachable() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon first = node.daemon();
+        first.start();
+        await("first reconcile", () -> first.status().ready());
+        await("state persisted", () -> Files.exists(dir.resolve("data").resolve(StateStore.FILE_NAME)));
+        first.stop();
+
+        // The state source is now broken: the restart must enforce the persisted state anyway.
+        Files.writeString(node.stateFile, "peers: [ {id: broken");
+        LocalNode again = new LocalNode(dir);
+        Files.writeString(again.stateFile, "peers: [ {id: broken");
+        Daemon second = again.daemon();
+        second.start();
+        try {
+            assertThat(second.status().ready()).isTrue(); // ready from the restored state, before any cycle
+            assertThat(again.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(again.firewall.applied.getFirst()).contains(
+                    new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
+            // The first cycle fails to fetch and changes nothing.
+            await("a failed cycle", () -> second.status().status().lastReconcile().outcome() != null);
+            assertThat(second.status().status().lastReconcile().outcome()).isEqualTo("fetch_failed");
+            assertThat(again.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+        } finally {
+            second.stop();
+        }
+    }
+
+    @Test
+    void aCorruptPersistedStateMeansDenyAllNeverAllow() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data").resolve(StateStore.FILE_NAME), "{\"peers\": [{\"id\": \"beta\"");
+        Files.writeString(node.stateFile, "not: [valid");
+        Daemon daemon = node.daemon();
+        daemon.start();
+        try {
+            assertThat(node.firewall.applied).containsExactly(
+                    List.of(new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
+            assertThat(node.wireGuard.peers).isEmpty();
+            await("a failed cycle", () -> daemon.status().status().lastReconcile().outcome() != null);
+            assertThat(daemon.status().ready()).isFalse();
+            assertThat(node.wireGuard.peers).isEmpty();
+        } finally {
+            daemon.stop();
+        }
+    }
+
+    @Test
+    void teardownOnShutdownWhenConfigured() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = node.daemon("shutdown.teardown_firewall=true");
+        daemon.start();
+        await("first reconcile", () -> daemon.status().ready());
+        assertThat(daemon.stop()).isTrue();
+        assertThat(node.firewall.calls).endsWith("flush plexd-mesh", "delete plexd-mesh");
+        // The firewall goes before the data plane closes.
+        assertThat(node.wireGuard.closed).isTrue();
+    }
+
+    @Test
+    void aComponentMissingFromTheBuildFailsStartClearlyAndCleansUp() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = new Daemon(node.config(), Wiring.builtIn().withFirewall(cfg -> node.firewall));
+        assertThatThrownBy(daemon::start).isInstanceOf(ComponentUnavailableException.class)
+                .hasMessage("wireguard.mode userspace: not available in this build");
+        assertThat(node.socket).doesNotExist();
+
+        Daemon noFirewall = new Daemon(node.config(), Wiring.builtIn().withDataPlane((cfg, f) -> node.wireGuard));
+        assertThatThrownBy(noFirewall::start).hasMessage("firewall.backend nftables: not available in this build");
+
+        Daemon noServices = new Daemon(node.config("services.enabled=true"), node.wiring());
+        assertThatThrownBy(noServices::start).hasMessageStartingWith("services.enabled: the service filter is not available");
+    }
+
+    @Test
+    void firewallNoneStillFiltersPeers() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = new Daemon(node.config("firewall.backend=none"), Wiring.builtIn().withDataPlane((cfg, f) -> node.wireGuard));
+        daemon.start();
+        try {
+            await("first reconcile", () -> daemon.status().ready());
+            assertThat(node.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(daemon.status().status().counts().firewallRules()).isZero();
+            assertThat(daemon.status().status().enforcement().firewallBackend()).isEqualTo("none");
+        } finally {
+            daemon.stop();
+        }
+    }
+
+    @Test
+    void servicesReloadReachesTheFilter() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        int[] reloads = {0};
+        ServiceFilter services = new ServiceFilter() {
+            @Override
+            public dev.plexd.service.InboundFilter filter() {
+                return dev.plexd.service.InboundFilter.ALLOW_ALL;
+            }
+
+            @Override
+            public List<String> reload() {
+                reloads[0]++;
+                return errors();
+            }
+
+            @Override
+            public List<String> errors() {
+                return List.of("services/global.policy:2: unknown protocol (icmp)");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        dev.plexd.service.InboundFilter[] handedToDataPlane = {null};
+        Daemon daemon = new Daemon(node.config("services.enabled=true"), node.wiring().withServices(d -> services)
+                .withDataPlane((cfg, filter) -> {
+                    handedToDataPlane[0] = filter;
+                    return node.wireGuard;
+                }));
+        daemon.start();
+        try {
+            assertThat(handedToDataPlane[0]).isSameAs(services.filter());
+            assertThat(daemon.reloadServices()).containsExactly("services/global.policy:2: unknown protocol (icmp)");
+            ApiClient api = new ApiClient(node.socket, Duration.ofSeconds(5));
+            assertThat(api.send("POST", "/v1/services/reload", null).status()).isEqualTo(200);
+            assertThat(reloads[0]).isEqualTo(2);
+            NodeStatus status = Json.MAPPER.readValue(api.get("/v1/status").body(), NodeStatus.class);
+            assertThat(status.services().errors()).hasSize(1);
+        } finally {
+            daemon.stop();
+        }
+    }
+}
