@@ -8,15 +8,18 @@ import dev.plexd.logging.LogSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +38,9 @@ public final class UpCommand implements Callable<Integer> {
 
     @ParentCommand
     Main parent;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "YAML config file (default: $PLEXD_CONFIG, else /etc/plexd/plexd.yaml when it exists).")
@@ -75,36 +81,40 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = System.err;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         ConfigLoader.Result loaded;
         try {
             loaded = ConfigLoader.load(resolveConfigFile(), env, overrides());
         } catch (ConfigException e) {
             err.println("plexd: " + e.getMessage());
+            err.flush();
             return EXIT_CONFIG;
         }
         DaemonConfig config = loaded.config();
         if (checkConfig) {
-            loaded.effective().forEach((key, value) -> System.out.printf("%-36s %-28s %s%n", key,
-                    value.text().isEmpty() ? "\"\"" : value.text(), value.source().name().toLowerCase() + originOf(value)));
+            loaded.effective().forEach((key, value) -> out.printf("%-36s %-28s %s%n", key,
+                    value.text().isEmpty() ? "\"\"" : value.text(), value.source().name().toLowerCase(Locale.ROOT) + originOf(value)));
             loaded.warnings().forEach(w -> err.println("warning: " + w));
-            System.out.println("configuration is valid");
+            out.println("configuration is valid");
+            out.flush();
+            err.flush();
             return 0;
         }
         LogSetup.configure(config.log().format(), config.log().level(), LogSetup.Target.STDOUT);
         loaded.warnings().forEach(w -> log.atWarn().addKeyValue("warning", w).log("configuration warning"));
-        return run(new Daemon(config, wiring));
+        return run(new Daemon(config, wiring), err);
     }
 
     private static String originOf(ConfigLoader.Value value) {
         return switch (value.source()) {
-            case DEFAULT -> "";
-            case FILE, ENV, CLI -> " (" + value.origin() + ")";
+            case DEFAULT, CLI -> "";
+            case FILE, ENV -> " (" + value.origin() + ")";
         };
     }
 
     /** Runs until SIGTERM or SIGINT; SIGHUP reloads the service policies. */
-    private static int run(Daemon daemon) {
+    private static int run(Daemon daemon, PrintWriter err) {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -120,7 +130,8 @@ public final class UpCommand implements Callable<Integer> {
             daemon.start();
         } catch (Exception e) {
             log.atError().setCause(e).log("plexd failed to start: " + e.getMessage());
-            System.err.println("plexd: failed to start: " + e.getMessage());
+            err.println("plexd: failed to start: " + e.getMessage());
+            err.flush();
             return EXIT_START_FAILED;
         }
         try {
@@ -151,7 +162,7 @@ public final class UpCommand implements Callable<Integer> {
         addIfSet(all, "control_plane.url", controlPlaneUrl);
         addIfSet(all, "api.socket", apiSocket);
         if (parent != null && parent.logFormat() != null) {
-            all.add("log.format=" + parent.logFormat().name().toLowerCase());
+            all.add("log.format=" + parent.logFormat().name().toLowerCase(Locale.ROOT));
         }
         addIfSet(all, "log.level", parent == null ? null : parent.logLevel());
         all.addAll(sets);

@@ -74,7 +74,8 @@ public final class ConfigLoader {
     /**
      * @param file the YAML file, or null for defaults only
      * @param env  the process environment ({@code System.getenv()})
-     * @param sets {@code key.path=value} overrides from the command line, applied in order
+     * @param sets {@code key.path=value} overrides from the command line ({@code --set} and the
+     *             direct flags), applied in order
      * @throws ConfigException listing every error, each naming its key
      */
     public static Result load(Path file, Map<String, String> env, List<String> sets) throws ConfigException {
@@ -168,15 +169,15 @@ public final class ConfigLoader {
         for (String set : sets) {
             int eq = set.indexOf('=');
             if (eq <= 0) {
-                errors.add("--set " + set + ": expected key.path=value");
+                errors.add("command line: \"" + set + "\": expected key.path=value");
                 continue;
             }
             String key = set.substring(0, eq).trim();
             if (ConfigSchema.defaultOf(key) == null) {
-                errors.add(unknownKey(key) + " (from --set)");
+                errors.add(unknownKey(key) + " (from the command line)");
                 continue;
             }
-            values.put(key, new Value(set.substring(eq + 1), Source.CLI, "--set " + key));
+            values.put(key, new Value(set.substring(eq + 1), Source.CLI, "the command line"));
         }
     }
 

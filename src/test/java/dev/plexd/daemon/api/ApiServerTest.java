@@ -235,8 +235,8 @@ class ApiServerTest {
             String answer;
             try {
                 answer = get("/healthz");
-            } catch (java.net.SocketException e) {
-                answer = "";
+            } catch (IOException e) {
+                answer = ""; // reset or broken pipe, depending on timing
             }
             assertThat(answer).isEmpty();
         } finally {

@@ -106,7 +106,7 @@ class ConfigLoaderTest {
         assertThat(c.wireguard().mtu()).isEqualTo(1300);              // file over default
         assertThat(c.reconcile().interval()).isEqualTo(Duration.ofSeconds(60)); // empty env = unset
         assertThat(result.effective().get("wireguard.listen_port"))
-                .isEqualTo(new ConfigLoader.Value("3000", ConfigLoader.Source.CLI, "--set wireguard.listen_port"));
+                .isEqualTo(new ConfigLoader.Value("3000", ConfigLoader.Source.CLI, "the command line"));
         assertThat(result.effective().get("log.level").source()).isEqualTo(ConfigLoader.Source.ENV);
         assertThat(result.effective().get("wireguard.mtu").source()).isEqualTo(ConfigLoader.Source.FILE);
         assertThat(result.effective().get("api.socket").source()).isEqualTo(ConfigLoader.Source.DEFAULT);
@@ -254,10 +254,10 @@ class ConfigLoaderTest {
         var error = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(write(base()),
                 Map.of("PLEXD_WIREGUARD_MTU", "9999"), List.of("wireguard.listen_port=0", "wireguard.listen_prot=1", "noequals")));
         assertThat(error.errors()).containsExactlyInAnyOrder(
-                "wireguard.listen_prot: unknown key; did you mean wireguard.listen_port? (from --set)",
-                "--set noequals: expected key.path=value",
+                "wireguard.listen_prot: unknown key; did you mean wireguard.listen_port? (from the command line)",
+                "command line: \"noequals\": expected key.path=value",
                 "wireguard.mtu: must be 1280..9000, got 9999 (from PLEXD_WIREGUARD_MTU)",
-                "wireguard.listen_port: must be 1..65535, got 0 (from --set wireguard.listen_port)");
+                "wireguard.listen_port: must be 1..65535, got 0 (from the command line)");
     }
 
     @Test
