@@ -43,7 +43,8 @@ class DaemonTest {
             // Deny-all first (no persisted state), then the state file's policy.
             assertThat(node.firewall.applied.getFirst()).containsExactly(
                     new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny"));
-            assertThat(node.wireGuard.calls.subList(0, 4)).containsExactly(
+            // Copied under the list's lock: the reconciler thread may be adding to it.
+            assertThat(List.copyOf(node.wireGuard.calls).subList(0, 4)).containsExactly(
                     "create plexd0 51820", "mtu plexd0 1420", "address plexd0 10.100.0.1/16", "up plexd0");
             await("first reconcile", () -> daemon.status().ready());
             assertThat(node.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
