@@ -23,13 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
@@ -312,13 +312,11 @@ public final class Daemon {
         return metrics;
     }
 
+    /** Runs once, after the first enforcement; the JVM's start time is read only then, off the startup path. */
     private void logReady() {
-        var started = ProcessHandle.current().info().startInstant();
-        var line = log.atInfo().addKeyValue("node_id", status.status().node().id());
-        if (started.isPresent()) {
-            line = line.addKeyValue("since_process_start_ms", Duration.between(started.get(), Instant.now()).toMillis());
-        }
-        line.log("node ready: desired state enforced");
+        long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+        log.atInfo().addKeyValue("node_id", status.status().node().id()).addKeyValue("since_jvm_start_ms", sinceJvmStart)
+                .log("node ready: desired state enforced");
     }
 
     private String hostname() {

@@ -128,8 +128,13 @@ public final class UpCommand implements Callable<Integer> {
         }));
         try {
             daemon.start();
+        } catch (ComponentUnavailableException e) {
+            log.atError().addKeyValue("error", e.getMessage()).log("plexd failed to start");
+            err.println("plexd: failed to start: " + e.getMessage());
+            err.flush();
+            return EXIT_START_FAILED;
         } catch (Exception e) {
-            log.atError().setCause(e).log("plexd failed to start: " + e.getMessage());
+            log.atError().setCause(e).log("plexd failed to start");
             err.println("plexd: failed to start: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;
