@@ -8,10 +8,10 @@
 #     -v /etc/plexd:/etc/plexd:ro -v plexd-state:/var/lib/plexd plexd
 #
 # It runs as the unprivileged user "plexd" (uid 10001). NET_ADMIN (interfaces, routes, nftables) and
-# NET_RAW are the only capabilities it needs: the JVM and the network tools it runs carry them as
-# file capabilities, which the kernel grants only when the container was started with them
-# (--cap-add NET_ADMIN; Docker's default set already has NET_RAW). Without --cap-add NET_ADMIN the
-# JVM cannot start ("Operation not permitted"). See docs/operations.md, "Container".
+# NET_RAW are the only capabilities it needs: the JVM carries them as a file capability, which the
+# kernel grants only when the container was started with them (--cap-add NET_ADMIN; Docker's
+# default set already has NET_RAW). Without --cap-add NET_ADMIN the JVM cannot start ("Operation
+# not permitted"). See docs/operations.md, "Container".
 
 # ---- build: JDK 25 and the project's Maven wrapper -----------------------------------------------
 FROM eclipse-temurin:25-jdk AS build
@@ -39,15 +39,13 @@ RUN groupadd --system --gid 10001 plexd \
  && install -d -o plexd -g plexd -m 0700 /var/lib/plexd \
  && install -d -o plexd -g plexd -m 0750 /run/plexd \
  && install -d -m 0755 /etc/plexd
-# File capabilities: a capability-aware binary gets NET_ADMIN/NET_RAW when run by "plexd". A process
-# with file capabilities runs in secure mode, where the loader ignores java's $ORIGIN-relative
-# library path, so the JDK's lib directory goes into ld.so.conf. The tools need their own file
-# capabilities because capabilities are not inherited across exec.
+# A file capability gives the JVM NET_ADMIN/NET_RAW when run by "plexd"; at start plexd makes them
+# ambient so nft, iptables, ip and wg, which it runs, inherit them (capabilities are otherwise lost
+# at exec, and ip drops them on purpose unless they are inheritable). A process with file
+# capabilities runs in secure mode, where the loader ignores java's $ORIGIN-relative library path,
+# so the JDK's lib directory goes into ld.so.conf.
 RUN echo "$JAVA_HOME/lib" > /etc/ld.so.conf.d/plexd-java.conf && ldconfig \
- && for bin in "$JAVA_HOME/bin/java" "$(command -v nft)" "$(command -v iptables)" "$(command -v ip6tables)" \
-               "$(command -v iptables-restore)" "$(command -v ip6tables-restore)" "$(command -v ip)" "$(command -v wg)"; do \
-      setcap cap_net_admin,cap_net_raw=ep "$(readlink -f "$bin")"; \
-    done \
+ && setcap cap_net_admin,cap_net_raw=ep "$JAVA_HOME/bin/java" \
  && apt-get purge -y --auto-remove libcap2-bin
 COPY --from=build /out/plexd.jar /opt/plexd/plexd.jar
 COPY config/plexd.yaml /usr/share/doc/plexd/plexd.yaml.example

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,23 @@ public final class UpCommand implements Callable<Integer> {
         }
         LogSetup.configure(config.log().format(), config.log().level(), LogSetup.Target.STDOUT);
         loaded.warnings().forEach(w -> log.atWarn().addKeyValue("warning", w).log("configuration warning"));
+        shareCapabilities();
         return run(new Daemon(config, wiring), err);
+    }
+
+    /** On the main thread, before the daemon's threads exist, so they and the tools they run inherit it. */
+    private static void shareCapabilities() {
+        try {
+            var raised = Capabilities.raiseAmbient(Capabilities.CAP_NET_ADMIN, Capabilities.CAP_NET_RAW);
+            if (raised.contains(Capabilities.CAP_NET_ADMIN)) {
+                log.atDebug().addKeyValue("capabilities", raised.toString()).log("network capabilities made ambient for the tools plexd runs");
+            } else {
+                log.warn("CAP_NET_ADMIN is not held: configuring interfaces and firewall rules will fail (run as root, "
+                        + "or with AmbientCapabilities=CAP_NET_ADMIN, or the container's --cap-add NET_ADMIN)");
+            }
+        } catch (IOException e) {
+            log.atWarn().setCause(e).log("cannot make the network capabilities ambient; the tools plexd runs may lack them");
+        }
     }
 
     private static String originOf(ConfigLoader.Value value) {
