@@ -1,5 +1,6 @@
 package dev.plexd.daemon;
 
+import dev.plexd.daemon.api.StatusSource;
 import dev.plexd.daemon.metrics.DaemonMetrics;
 import dev.plexd.policy.ReconcileTrigger;
 import dev.plexd.reconcile.StateSource;
@@ -20,9 +21,10 @@ public interface ControlPlaneLink extends AutoCloseable {
 
     /**
      * Starts the event stream (verified events dispatched; {@code policy_updated} and peer events
-     * trigger {@code trigger}) and the heartbeat. Called once the node enforces its restored state.
+     * trigger {@code trigger}) and the heartbeat, which reads the peer count from {@code status}.
+     * Called once the node enforces its restored state and the reconciler runs.
      */
-    void start(ReconcileTrigger trigger) throws IOException;
+    void start(ReconcileTrigger trigger, StatusSource status) throws IOException;
 
     /** For {@code /v1/status}: e.g. {@code connected}, {@code reconnecting}, {@code polling}. */
     String connectionState();

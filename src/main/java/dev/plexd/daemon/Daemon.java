@@ -139,7 +139,7 @@ public final class Daemon {
             identity = new NodeIdentity(config.node().id(), config.node().meshIp(), hostname());
             source = new FileStateSource(config.stateFile());
         } else {
-            controlPlane = wiring.controlPlane().connect(config, key);
+            controlPlane = wiring.controlPlane().connect(config, key, hostname());
             ControlPlaneLink link = controlPlane;
             shutdownSteps.push(new Step("control plane", link::close));
             link.registerMetrics(metrics);
@@ -193,7 +193,7 @@ public final class Daemon {
         shutdownSteps.push(new Step("reconciler", () -> reconciler.stop(config.shutdown().timeout())));
 
         if (controlPlane != null) {
-            controlPlane.start(reconciler);
+            controlPlane.start(reconciler, status);
         }
     }
 

@@ -34,10 +34,15 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         ServiceFilter open(Path configDir) throws ComponentUnavailableException, IOException;
     }
 
-    /** {@code control_plane.url} set → registration (or the persisted identity) and the link. */
+    /**
+     * {@code control_plane.url} set → registration (or the persisted identity) and the link.
+     *
+     * @param hostname {@code node.hostname}, or the kernel's hostname when that is empty
+     */
     @FunctionalInterface
     public interface ControlPlaneFactory {
-        ControlPlaneLink connect(DaemonConfig config, NodeKey key) throws ComponentUnavailableException, IOException;
+        ControlPlaneLink connect(DaemonConfig config, NodeKey key, String hostname)
+                throws ComponentUnavailableException, IOException;
     }
 
     /** What this build provides. */
@@ -53,7 +58,7 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
                     throw new ComponentUnavailableException(
                             "services.enabled: the service filter is not available in this build (set services.enabled: false)");
                 },
-                (config, key) -> {
+                (config, key, hostname) -> {
                     throw notInBuild("control_plane.url");
                 });
     }
