@@ -249,14 +249,18 @@ public final class EventStream implements AutoCloseable {
 
     private void poll() {
         synchronized (this) {
+            pollTask = null;
             if (closed || state != State.POLLING) {
-                pollTask = null;
                 return;
             }
-            pollTask = scheduler.schedule(settings.pollInterval(), this::poll);
         }
         polls.incrementAndGet();
         trigger.triggerReconcile();
+        synchronized (this) {
+            if (!closed && state == State.POLLING) {
+                pollTask = scheduler.schedule(settings.pollInterval(), this::poll);
+            }
+        }
     }
 
     public synchronized State state() {
