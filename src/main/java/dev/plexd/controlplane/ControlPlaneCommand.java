@@ -58,10 +58,16 @@ public final class ControlPlaneCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws InterruptedException {
         DevControlPlane.Options options = options();
         CountDownLatch stopped = new CountDownLatch(1);
-        DevControlPlane plane = DevControlPlane.start(options);
+        DevControlPlane plane;
+        try {
+            plane = DevControlPlane.start(options);
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("plexd controlplane: " + e.getMessage());
+            return 1;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             plane.close();
             stopped.countDown();
@@ -73,11 +79,16 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         return 0;
     }
 
-    DevControlPlane.Options options() throws IOException {
+    DevControlPlane.Options options() {
         if (keepAliveSeconds <= 0) {
             throw new ParameterException(spec.commandLine(), "--keepalive-seconds must be positive");
         }
-        String bootstrap = token.value != null ? token.value : Files.readString(token.file).strip();
+        String bootstrap;
+        try {
+            bootstrap = token.value != null ? token.value : Files.readString(token.file).strip();
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--token-file: cannot read " + token.file + ": " + e);
+        }
         if (bootstrap.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "bootstrap token is empty");
         }

@@ -101,10 +101,10 @@ public final class DevControlPlane implements AutoCloseable {
     private DevControlPlane(Options options, Clock clock) throws IOException {
         this.options = options;
         this.clock = clock;
+        StateResponse initial = FileStateSource.read(options.stateFile());
         this.signingKey = SigningKey.loadOrCreate(options.signingKeyFile());
         this.broker = new EventBroker(options.eventBuffer());
-        this.mesh = new MeshState(FileStateSource.read(options.stateFile()), signingKey.publicKeyBase64(),
-                options.registrationsFile());
+        this.mesh = new MeshState(initial, signingKey.publicKeyBase64(), options.registrationsFile());
         this.published = mesh.effective();
         this.handlers = Executors.newVirtualThreadPerTaskExecutor();
         this.server = HttpServer.create(options.listen(), 64);
@@ -266,7 +266,11 @@ public final class DevControlPlane implements AutoCloseable {
                 error(exchange, 400, "malformed registration request: " + e.getOriginalMessage());
                 return;
             }
-            String token = request == null || request.token() == null ? bearer(exchange) : request.token();
+            if (request == null) {
+                error(exchange, 400, "empty registration request");
+                return;
+            }
+            String token = request.token() == null ? bearer(exchange) : request.token();
             if (!equalSecrets(token, options.bootstrapToken())) {
                 error(exchange, 401, "bootstrap token not accepted");
                 return;
@@ -331,7 +335,13 @@ public final class DevControlPlane implements AutoCloseable {
                     respond(exchange, 200, Map.of("reconcile", false, "rotate_keys", false));
                 }
                 case "POST drift" -> {
-                    DriftReport report = Json.MAPPER.readValue(readBody(exchange), DriftReport.class);
+                    DriftReport report;
+                    try {
+                        report = Json.MAPPER.readValue(readBody(exchange), DriftReport.class);
+                    } catch (JsonProcessingException e) {
+                        error(exchange, 400, "malformed drift report: " + e.getOriginalMessage());
+                        return;
+                    }
                     log.atInfo().addKeyValue("node_id", nodeId).addKeyValue("corrections", report == null ? 0 : report.corrections().size())
                             .log("drift reported");
                     noContent(exchange);

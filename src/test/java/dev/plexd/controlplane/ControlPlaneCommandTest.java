@@ -61,6 +61,22 @@ class ControlPlaneCommandTest {
     }
 
     @Test
+    void unreadableFilesAreReportedWithoutAStackTrace() {
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("controlplane", "--state", dir.resolve("s.yaml").toString(), "--signing-key",
+                dir.resolve("k.pem").toString(), "--token-file", dir.resolve("missing").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--token-file: cannot read " + dir.resolve("missing"));
+
+        err.getBuffer().setLength(0);
+        assertThat(cli.execute("controlplane", "--state", dir.resolve("missing.yaml").toString(), "--signing-key",
+                dir.resolve("k.pem").toString(), "--token", "t", "--listen", "127.0.0.1:0")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("plexd controlplane: state file " + dir.resolve("missing.yaml")
+                + ": does not exist" + System.lineSeparator());
+    }
+
+    @Test
     void helpDescribesItAsADevelopmentTool() {
         CommandLine cli = Main.commandLine();
         StringWriter out = new StringWriter();
