@@ -237,7 +237,8 @@ public final class EventStream implements AutoCloseable {
             reconnects.incrementAndGet();
             reconnectTask = scheduler.schedule(delay, this::connect);
         }
-        String why = status != 0 ? "HTTP " + status : error != null ? String.valueOf(error.getMessage()) : "stream ended";
+        String why = error != null ? error + (status != 0 ? " (HTTP " + status + ")" : "")
+                : status != 0 ? "HTTP " + status : "stream ended by the control plane";
         log.atWarn().addKeyValue("error", why).addKeyValue("retry_in_ms", delay.toMillis()).addKeyValue("state", now)
                 .log("event stream down; reconnecting");
         if (startPolling) {

@@ -236,6 +236,17 @@ class EventStreamTest {
     }
 
     @Test
+    void aResponseThatIsNotAnEventStreamIsRetried() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body("{}").build());
+        stream.start();
+
+        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
+        assertThat(stream.eventsReceived()).isEmpty();
+    }
+
+    @Test
     void closingStopsEverything() throws Exception {
         EventStream stream = stream(ControlPlaneSettings.defaults());
         server.enqueue(status(500));
