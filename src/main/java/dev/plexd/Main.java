@@ -1,5 +1,6 @@
 package dev.plexd;
 
+import dev.plexd.controlplane.ControlPlaneCommand;
 import dev.plexd.logging.LogSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Mesh node daemon for WireGuard meshes.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ControlPlaneCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "json|text",
