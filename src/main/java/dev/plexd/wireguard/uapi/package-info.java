@@ -9,6 +9,8 @@
  *       {@link dev.plexd.wireguard.uapi.DeviceUpdate} of {@link dev.plexd.wireguard.uapi.PeerUpdate}s)
  *       and answers ({@link dev.plexd.wireguard.uapi.DeviceStatus} of
  *       {@link dev.plexd.wireguard.uapi.PeerStatus}es, or an errno).</li>
+ *   <li>{@link dev.plexd.wireguard.uapi.UapiClient} is the client side over
+ *       {@code /var/run/wireguard/<iface>.sock}.</li>
  * </ul>
  */
 package dev.plexd.wireguard.uapi;
