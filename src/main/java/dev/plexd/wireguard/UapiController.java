@@ -135,6 +135,8 @@ public final class UapiController implements WireGuardController, DeviceStatusSo
             throw new IOException("wireguard: " + name + ": create interface: listen port " + listenPort + " outside 0..65535");
         }
         Device device = devices.computeIfAbsent(name, n -> new Device());
+        SupervisedProcess abandoned;
+        IOException failure;
         synchronized (device) {
             SupervisedProcess started = null;
             if (device.process == null && !settings.command().isEmpty()) {
@@ -151,20 +153,27 @@ public final class UapiController implements WireGuardController, DeviceStatusSo
             try {
                 // replace_peers: the interface holds exactly what this controller knows, nothing older.
                 client.set(name, new DeviceUpdate(privateKey, listenPort, null, true, List.of()));
+                device.privateKey = privateKey.clone();
+                device.listenPort = listenPort;
+                device.peers.clear();
+                log.atInfo().addKeyValue("interface", name).addKeyValue("listen_port", listenPort)
+                        .addKeyValue("supervised", device.process != null).log("WireGuard interface created");
+                return;
             } catch (IOException e) {
+                failure = e;
+                abandoned = started;
                 if (started != null) {
                     device.process = null;
+                    device.deleted = true;
                     devices.remove(name, device);
-                    started.close();
                 }
-                throw e;
             }
-            device.privateKey = privateKey.clone();
-            device.listenPort = listenPort;
-            device.peers.clear();
-            log.atInfo().addKeyValue("interface", name).addKeyValue("listen_port", listenPort)
-                    .addKeyValue("supervised", device.process != null).log("WireGuard interface created");
         }
+        // Outside the lock, as in deleteInterface: a restart in progress may be waiting for it.
+        if (abandoned != null) {
+            abandoned.close();
+        }
+        throw failure;
     }
 
     @Override

@@ -7,10 +7,12 @@ import dev.plexd.wireguard.uapi.DeviceStatus;
 import dev.plexd.wireguard.uapi.IpLiterals;
 import dev.plexd.wireguard.uapi.IpPrefix;
 import dev.plexd.wireguard.uapi.PeerStatus;
+import dev.plexd.wireguard.uapi.UapiErrnoException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.DatagramSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
@@ -18,6 +20,7 @@ import java.util.OptionalLong;
 import static dev.plexd.wireguard.WireGuardFixtures.dump;
 import static dev.plexd.wireguard.WireGuardFixtures.pingSucceeds;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Two namespaces joined by a veth (192.0.2.0/24), a wireguard-go interface in each. plexd's
@@ -170,6 +173,21 @@ class UapiControllerTunnelTest {
         } finally {
             leftover.destroyForcibly();
         }
+    }
+
+    @Test
+    void aPortInUseIsAClearErrorAndLeavesNothingBehind() throws Exception {
+        try (DatagramSocket taken = a.call(() -> new DatagramSocket(51820))) {
+            assertThatThrownBy(() -> controller.createInterface(ifA, keysA.privateKey(), 51820))
+                    .isInstanceOf(UapiErrnoException.class)
+                    .satisfies(e -> assertThat(((UapiErrnoException) e).errno()).isEqualTo(98))
+                    .hasMessage("wireguard: " + ifA + ": set private key, listen port 51820, replace all peers: "
+                            + "rejected with UAPI errno=-98 (EADDRINUSE)");
+            assertThat(taken.getLocalPort()).isEqualTo(51820);
+        }
+        assertThat(controller.processId(ifA)).isEmpty();
+        assertThat(a.exec().run("ip", "link", "show", "dev", ifA).ok()).as("the implementation was stopped").isFalse();
+        assertThat(WireGuardFixtures.SOCKETS.resolve(ifA + ".sock")).doesNotExist();
     }
 
     @Test

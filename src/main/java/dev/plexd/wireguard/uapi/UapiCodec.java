@@ -73,9 +73,15 @@ public final class UapiCodec {
         return out.append("errno=0\n\n").toString();
     }
 
-    /** {@code errno=N\n\n}: the answer to a set, or to a get that failed. */
+    /**
+     * {@code errno=-N\n\n}: the answer to a set, or to a get that failed. The errno is written
+     * negated, as wireguard-go does and as {@code wg} expects ({@code wg} reports
+     * {@code errno = -value}); 0 means success.
+     *
+     * @param errno a positive errno such as {@link UapiErrno#EINVAL}, or 0
+     */
     public static String encodeErrno(int errno) {
-        return "errno=" + errno + "\n\n";
+        return "errno=" + -Math.abs(errno) + "\n\n";
     }
 
     private static String encodeSet(DeviceUpdate update) {

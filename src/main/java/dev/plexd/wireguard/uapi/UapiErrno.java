@@ -1,8 +1,9 @@
 package dev.plexd.wireguard.uapi;
 
 /**
- * The errno values UAPI implementations answer with (Linux numbering, positive, as wireguard-go
- * writes them): a server uses these in {@code errno=N}, a client gets them back.
+ * The errno values UAPI implementations answer with (Linux numbering). They are positive here; on
+ * the wire they are negated ({@code errno=-22}), as wireguard-go writes them and {@code wg} reads
+ * them. {@link UapiCodec#encodeErrno} negates, the parsers accept either sign.
  */
 public final class UapiErrno {
 

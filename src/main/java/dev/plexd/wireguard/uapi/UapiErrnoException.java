@@ -21,7 +21,7 @@ public class UapiErrnoException extends IOException {
         this.errno = cause instanceof UapiErrnoException e ? e.errno : 0;
     }
 
-    /** The errno the other side reported (positive, as wireguard-go and the kernel's wg tool use it). */
+    /** The errno the other side reported, positive (wireguard-go writes it negated on the wire). */
     public int errno() {
         return errno;
     }

@@ -195,13 +195,18 @@ class UapiCodecTest {
     void errnoAnswers() throws IOException {
         assertThat(UapiCodec.encodeErrno(0)).isEqualTo("errno=0\n\n");
         UapiCodec.parseSetResponse(frame(UapiCodec.encodeErrno(0)));
+        assertThat(UapiCodec.encodeErrno(UapiErrno.EINVAL)).as("negated, as wireguard-go writes it").isEqualTo("errno=-22\n\n");
+        assertThat(UapiCodec.encodeErrno(-22)).isEqualTo("errno=-22\n\n");
         assertThatThrownBy(() -> UapiCodec.parseSetResponse(frame(UapiCodec.encodeErrno(22))))
-                .isInstanceOf(UapiErrnoException.class).hasMessage("UAPI errno=22 (EINVAL)")
+                .isInstanceOf(UapiErrnoException.class).hasMessage("UAPI errno=-22 (EINVAL)")
+                .extracting(e -> ((UapiErrnoException) e).errno()).isEqualTo(22);
+        assertThatThrownBy(() -> UapiCodec.parseSetResponse(lines("errno=22")))
+                .as("a positive errno is read too").isInstanceOf(UapiErrnoException.class).hasMessage("UAPI errno=22 (EINVAL)")
                 .extracting(e -> ((UapiErrnoException) e).errno()).isEqualTo(22);
         assertThatThrownBy(() -> UapiCodec.parseGetResponse(lines("errno=1")))
                 .isInstanceOf(UapiErrnoException.class).hasMessage("UAPI errno=1 (EPERM)");
         assertThatThrownBy(() -> UapiCodec.parseSetResponse(lines("errno=-98")))
-                .as("a negated errno is read as the errno").isInstanceOf(UapiErrnoException.class)
+                .as("wireguard-go's form").isInstanceOf(UapiErrnoException.class)
                 .hasMessage("UAPI errno=-98 (EADDRINUSE)").extracting(e -> ((UapiErrnoException) e).errno()).isEqualTo(98);
     }
 
