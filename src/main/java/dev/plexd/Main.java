@@ -1,5 +1,6 @@
 package dev.plexd;
 
+import dev.plexd.controlplane.ControlPlaneCommand;
 import dev.plexd.logging.LogSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,8 @@ import java.util.concurrent.Callable;
                 dev.plexd.daemon.UpCommand.class,
                 dev.plexd.daemon.cli.StatusCommand.class,
                 dev.plexd.daemon.cli.PeersCommand.class,
-                dev.plexd.daemon.cli.PoliciesCommand.class})
+                dev.plexd.daemon.cli.PoliciesCommand.class,
+                ControlPlaneCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "json|text",
@@ -41,6 +43,22 @@ public final class Main implements Callable<Integer> {
         return logLevel;
     }
 
+    /**
+     * Applies {@code --log-format}/{@code --log-level} before any subcommand runs, so every one logs
+     * as asked; without them logback's defaults stay. {@code up} applies them again over its config.
+     */
+    private void applyLogOptions(CommandLine cli) {
+        if (logFormat == null && logLevel == null) {
+            return;
+        }
+        try {
+            LogSetup.configure(logFormat == null ? LogSetup.Format.JSON : logFormat, logLevel == null ? "info" : logLevel,
+                    LogSetup.Target.STDOUT);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, "--log-level: " + e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -49,8 +67,13 @@ public final class Main implements Callable<Integer> {
 
     /** Builds the command tree; tests run commands through this. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        Main root = new Main();
+        CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionStrategy(parsed -> {
+            root.applyLogOptions(parsed.commandSpec().commandLine());
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cli;
     }
 

@@ -92,6 +92,8 @@ public record SignedEnvelope(String eventType, String eventId, Instant issuedAt,
         }
         int start = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
+        // String values are read lazily; the end offset is right only once the token is complete.
+        p.finishToken();
         int end = (int) p.currentLocation().getCharOffset();
         return source.substring(start, end);
     }

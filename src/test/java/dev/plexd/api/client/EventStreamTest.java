@@ -1,0 +1,275 @@
+package dev.plexd.api.client;
+
+import dev.plexd.api.EnvelopeVerifier;
+import dev.plexd.api.EventDispatcher;
+import dev.plexd.api.MutableClock;
+import dev.plexd.api.SignedEnvelope;
+import dev.plexd.api.SigningKeys;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The SSE stream against MockWebServer; reconnect delays are read from a manual scheduler, never slept. */
+class EventStreamTest {
+
+    private static final Instant NOW = Instant.parse("2025-01-15T10:30:00Z");
+
+    @TempDir
+    Path dir;
+
+    private final TestSigner signer = new TestSigner();
+    private final MutableClock clock = new MutableClock(NOW);
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private final AtomicInteger reconciles = new AtomicInteger();
+    private final List<SignedEnvelope> handled = new CopyOnWriteArrayList<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private MockWebServer server;
+    private ControlPlaneClient client;
+    private EventStream stream;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new MockWebServer();
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        if (stream != null) {
+            stream.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        server.close();
+    }
+
+    private EventStream stream(ControlPlaneSettings overrides) throws Exception {
+        ControlPlaneSettings settings = overrides.withUrl(server.url("/").toString()).withDataDir(dir)
+                .withHostname("node-a").withBootstrapToken("tok").withRequestTimeout(Duration.ofSeconds(5));
+        new IdentityStore(dir).save(new NodeIdentity("node-a", "10.100.0.1", signer.publicKey(), "nsk-old",
+                "priv", "pub", "node-a", NOW));
+        client = new ControlPlaneClient(settings, clock);
+        EnvelopeVerifier verifier = new EnvelopeVerifier(SigningKeys.of(signer.publicKey()), clock);
+        NodeSession session = new NodeSession(settings, client, new IdentityStore(dir), verifier, Map.of(),
+                Backoff.DEFAULT, BackoffTest.MIDDLE, d -> { }, clock);
+        session.ensureRegistered();
+        EventDispatcher dispatcher = new EventDispatcher();
+        dispatcher.register("policy_updated", handled::add);
+        stream = new EventStream(client, session, verifier, dispatcher, reconciles::incrementAndGet, settings,
+                scheduler, clock, BackoffTest.MIDDLE);
+        return stream;
+    }
+
+    private static MockResponse sse(String body) {
+        return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(body).build();
+    }
+
+    /** An event stream that sends {@code prefix} and then stays open, silent, until the test ends. */
+    private MockResponse openSse(String prefix) {
+        return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(new MockResponseBody() {
+            @Override
+            public long getContentLength() {
+                return -1;
+            }
+
+            @Override
+            public void writeTo(BufferedSink sink) throws IOException {
+                sink.writeUtf8(prefix);
+                sink.flush();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }).build();
+    }
+
+    private static MockResponse status(int code) {
+        return new MockResponse.Builder().code(code).body("{\"error\":\"x\"}").build();
+    }
+
+    @Test
+    void framesAreParsedVerifiedAndDispatchedAndTheStreamResumesAfterTheLastId() throws Exception {
+        String good = signer.envelope("policy_updated", "evt-1", NOW, "{\"id\":\"pol-1\"}");
+        // A multi-line data field: the lines are joined with "\n", which is JSON whitespace here.
+        String multiLine = good.replaceFirst(",\"event_id\"", ",\ndata: \"event_id\"");
+        String forged = signer.envelope("policy_updated", "evt-2", NOW, "{\"id\":\"pol-2\"}").replace("pol-2", "pol-X");
+        String unknownType = signer.envelope("something_new", "evt-3", NOW, "{}");
+        server.enqueue(sse(": keep-alive\n\n"
+                + "id: 7\nevent: not-the-routing-key\ndata: " + multiLine + "\n\n"
+                + ": another comment\n"
+                + "id: 8\ndata: " + forged + "\n\n"
+                + "data: this is not json\n\n"
+                + "id: 9\ndata: " + unknownType + "\n\n"
+                + "id: 10\ndata: " + good + "\n\n"));
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+
+        stream.start();
+        ManualScheduler.Task reconnect = scheduler.next();
+
+        assertThat(handled).singleElement().satisfies(e -> {
+            assertThat(e.eventId()).isEqualTo("evt-1");
+            assertThat(e.payload()).isEqualTo("{\"id\":\"pol-1\"}");
+        });
+        assertThat(stream.eventsReceived()).isEqualTo(Map.of("policy_updated", 1L, "something_new", 1L));
+        assertThat(stream.eventsRejected()).isEqualTo(Map.of("bad_signature", 1L, "malformed", 1L, "replayed", 1L));
+        assertThat(stream.lastEventId()).isEqualTo("10");
+        assertThat(stream.lastEventAt()).isEqualTo(NOW);
+        RecordedRequest first = server.takeRequest();
+        assertThat(first.getUrl().encodedPath()).isEqualTo("/v1/nodes/node-a/events");
+        assertThat(first.getHeaders().get("Accept")).isEqualTo("text/event-stream");
+        assertThat(first.getHeaders().get("Authorization")).isEqualTo("Bearer nsk-old");
+        assertThat(first.getHeaders().get("Last-Event-ID")).isNull();
+
+        // The server ended the stream: reconnect after 1 s with Last-Event-ID.
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
+        server.enqueue(openSse(": hello\n\n"));
+        reconnect.run();
+        RecordedRequest second = server.takeRequest(10, TimeUnit.SECONDS);
+        assertThat(second.getHeaders().get("Last-Event-ID")).isEqualTo("10");
+        awaitState(stream, EventStream.State.CONNECTED);
+        await(() -> reconciles.get() == 1, "a reconnect after a failure catches up with one reconcile");
+        assertThat(stream.reconnects()).isEqualTo(1);
+    }
+
+    @Test
+    void failuresBackOffAndAfterFiveMinutesTheStateIsPolled() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(status(500));
+        stream.start();
+
+        List<Duration> delays = new ArrayList<>();
+        ManualScheduler.Task reconnect = scheduler.next();
+        while (stream.state() != EventStream.State.POLLING) {
+            delays.add(reconnect.delay);
+            assertThat(reconciles).hasValue(0);
+            clock.advance(reconnect.delay);
+            server.enqueue(status(500));
+            reconnect.run();
+            reconnect = scheduler.next();
+        }
+        delays.add(reconnect.delay);
+
+        assertThat(delays).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L, 60L, 60L, 60L);
+        // The next poll is scheduled after the immediate one has triggered its reconcile.
+        ManualScheduler.Task poll = scheduler.next();
+        assertThat(reconciles).as("entering the fallback polls at once").hasValue(1);
+        assertThat(poll.delay).isEqualTo(Duration.ofSeconds(60));
+        poll.run();
+        assertThat(reconciles).hasValue(2);
+        assertThat(stream.pollsTriggered()).isEqualTo(2);
+        ManualScheduler.Task nextPoll = scheduler.next();
+
+        server.enqueue(openSse(": back\n\n"));
+        reconnect.run();
+        awaitState(stream, EventStream.State.CONNECTED);
+        await(() -> reconciles.get() == 3, "one catch-up reconcile on reconnect");
+        nextPoll.run();
+        assertThat(reconciles).as("polling stopped once connected").hasValue(3);
+    }
+
+    @Test
+    void unauthorizedReauthenticatesAndReconnectsWithTheNewSecret() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(status(401));
+        server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
+                .body("{\"node_id\":\"node-a\",\"mesh_ip\":\"10.100.0.1\",\"signing_public_key\":\"" + signer.publicKey()
+                        + "\",\"node_secret_key\":\"nsk-new\"}").build());
+        stream.start();
+
+        ManualScheduler.Task reconnect = scheduler.next();
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer nsk-old");
+        assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/v1/register");
+
+        server.enqueue(openSse(": ok\n\n"));
+        reconnect.run();
+        assertThat(server.takeRequest(10, TimeUnit.SECONDS).getHeaders().get("Authorization")).isEqualTo("Bearer nsk-new");
+        awaitState(stream, EventStream.State.CONNECTED);
+    }
+
+    @Test
+    void tooManyRequestsWaitsForRetryAfter() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "120").build());
+        stream.start();
+
+        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(120));
+        assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
+    }
+
+    @Test
+    void aSilentStreamIsReconnectedAfterTheIdleTimeout() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults().withEventIdleTimeout(Duration.ofMillis(300)));
+        server.enqueue(openSse(": connected\n\n"));
+        stream.start();
+
+        ManualScheduler.Task reconnect = scheduler.next();
+
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
+    }
+
+    @Test
+    void aResponseThatIsNotAnEventStreamIsRetried() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body("{}").build());
+        stream.start();
+
+        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
+        assertThat(stream.eventsReceived()).isEmpty();
+    }
+
+    @Test
+    void closingStopsEverything() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(status(500));
+        stream.start();
+        ManualScheduler.Task reconnect = scheduler.next();
+        stream.close();
+        reconnect.run();
+        assertThat(stream.state()).isEqualTo(EventStream.State.STOPPED);
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    private static void awaitState(EventStream stream, EventStream.State expected) throws InterruptedException {
+        await(() -> stream.state() == expected, "state " + expected);
+    }
+
+    /** Waits for something another thread does (OkHttp delivers callbacks on its own threads). */
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
