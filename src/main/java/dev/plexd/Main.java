@@ -67,8 +67,13 @@ public final class Main implements Callable<Integer> {
 
     /** Builds the command tree; tests run commands through this. */
     public static CommandLine commandLine() {
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** The command tree with subcommands made by {@code factory} (tests substitute components). */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
         Main root = new Main();
-        CommandLine cli = new CommandLine(root);
+        CommandLine cli = new CommandLine(root, factory);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
             root.applyLogOptions(parsed.commandSpec().commandLine());

@@ -16,6 +16,12 @@ public interface ControlPlaneLink extends AutoCloseable {
     /** Node ID and mesh IP from registration; available without the network when persisted. */
     NodeIdentity identity();
 
+    /**
+     * The WireGuard key registered with the control plane (kept with the identity, so it survives
+     * re-registration); {@code wireguard.private_key_file} is for local mode only.
+     */
+    NodeKey key();
+
     /** What the reconciler fetches desired state from. */
     StateSource stateSource();
 

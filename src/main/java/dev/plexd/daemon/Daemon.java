@@ -43,7 +43,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *   <li>data directory and the persisted state ({@link StateStore});</li>
  *   <li>the local API (healthy at once, ready only after the first enforcement) and metrics;</li>
  *   <li>service filter, firewall backend, WireGuard key, identity (config or control plane);</li>
- *   <li>the data plane and the mesh interface (created down);</li>
+ *   <li>the data plane and the mesh interface (created down, with the mesh address and prefix);</li>
  *   <li>the restored state enforced — or deny-all when there is none — before anything can
  *       reach the network; then the interface goes up;</li>
  *   <li>the reconciler against the state file or the control plane, then the event stream.</li>
@@ -131,39 +131,41 @@ public final class Daemon {
             firewall = new InstrumentedFirewall(wiring.firewall().create(config.firewall()), metrics);
         }
 
-        NodeKey key = NodeKey.loadOrCreate(config.wireguard().privateKeyFile());
+        NodeKey key;
         NodeIdentity identity;
         StateSource source;
         ControlPlaneLink controlPlane = null;
         if (config.localMode()) {
+            key = NodeKey.loadOrCreate(config.wireguard().privateKeyFile());
             identity = new NodeIdentity(config.node().id(), config.node().meshIp(), hostname());
             source = new FileStateSource(config.stateFile());
         } else {
-            controlPlane = wiring.controlPlane().connect(config, key, hostname());
+            controlPlane = wiring.controlPlane().connect(config, hostname());
             ControlPlaneLink link = controlPlane;
             shutdownSteps.push(new Step("control plane", link::close));
             link.registerMetrics(metrics);
             status.attachControlPlane(link);
             identity = link.identity();
+            key = link.key();
             source = link.stateSource();
         }
         status.attachIdentity(identity, key.publicKeyBase64());
         log.atInfo().addKeyValue("node_id", identity.id()).addKeyValue("mesh_ip", identity.meshIp())
                 .addKeyValue("public_key", key.publicKeyBase64()).log("node identity");
 
-        DataPlane dataPlane = wiring.dataPlane().open(config.wireguard(), filter);
-        shutdownSteps.push(new Step("data plane", dataPlane::close));
-        dataPlane.registerMetrics(metrics);
-        WireGuardController wg = dataPlane.controller();
         String iface = config.wireguard().iface();
         byte[] privateKey = key.privateKey();
+        DataPlane dataPlane;
         try {
-            wg.createInterface(iface, privateKey, config.wireguard().listenPort());
+            dataPlane = wiring.dataPlane().open(config.wireguard(), new InterfaceSpec(iface, privateKey,
+                    config.wireguard().listenPort(), config.wireguard().mtu(),
+                    List.of(identity.interfaceCidr(config.node().meshPrefix(), config.node().meshPrefixV6())), filter));
         } finally {
             Arrays.fill(privateKey, (byte) 0);
         }
-        wg.setMtu(iface, config.wireguard().mtu());
-        wg.configureAddress(iface, identity.interfaceCidr());
+        shutdownSteps.push(new Step("data plane", dataPlane::close));
+        dataPlane.registerMetrics(metrics);
+        WireGuardController wg = dataPlane.controller();
 
         Enforcer enforcer = new Enforcer(new PolicyEngine(), firewall, config.policy().toPolicyConfig());
         if (config.shutdown().teardownFirewall()) {

@@ -14,8 +14,11 @@ public record NodeIdentity(String id, String meshIp, String hostname) {
         return slash < 0 ? meshIp : meshIp.substring(0, slash);
     }
 
-    /** The address with its prefix for the interface; a bare address is a host route (/32, /128). */
-    public String interfaceCidr() {
-        return meshIp.contains("/") ? meshIp : meshIp + (meshIp.contains(":") ? "/128" : "/32");
+    /**
+     * The address with the mesh network's prefix for the interface, so the kernel routes the whole
+     * mesh to it (peers' allowed IPs are host routes inside it). A prefix in {@code meshIp} wins.
+     */
+    public String interfaceCidr(int prefixV4, int prefixV6) {
+        return meshIp.contains("/") ? meshIp : meshIp + "/" + (meshIp.contains(":") ? prefixV6 : prefixV4);
     }
 }

@@ -1,5 +1,6 @@
 package dev.plexd.daemon;
 
+import dev.plexd.api.client.WireGuardKeyPair;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.spec.NamedParameterSpec;
 import java.security.spec.XECPrivateKeySpec;
 import java.security.spec.XECPublicKeySpec;
@@ -68,13 +68,21 @@ public final class NodeKey {
         }
     }
 
+    /**
+     * A key given as base64, e.g. the one registered with the control plane.
+     *
+     * @param what names the key's origin in the error
+     */
+    public static NodeKey of(String privateKeyBase64, String what) throws IOException {
+        try {
+            return new NodeKey(WireGuardKeys.decode(privateKeyBase64, what));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     private static NodeKey create(Path file) throws IOException {
-        byte[] key = new byte[WireGuardKeys.KEY_LENGTH];
-        new SecureRandom().nextBytes(key);
-        // Curve25519 clamping, as wg genkey does.
-        key[0] &= (byte) 248;
-        key[31] &= 127;
-        key[31] |= 64;
+        byte[] key = WireGuardKeys.decode(WireGuardKeyPair.generate().privateKey(), "generated key");
         try {
             Files.writeString(file, WireGuardKeys.encode(key) + "\n", StandardCharsets.US_ASCII,
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);

@@ -2,7 +2,9 @@ package dev.plexd.daemon;
 
 import dev.plexd.daemon.config.DaemonConfig;
 import dev.plexd.policy.FirewallController;
-import dev.plexd.service.InboundFilter;
+import dev.plexd.sys.Exec;
+import dev.plexd.wireguard.KernelController;
+import dev.plexd.wireguard.UapiController;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,10 +24,14 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         FirewallController create(DaemonConfig.Firewall config) throws ComponentUnavailableException, IOException;
     }
 
-    /** {@code wireguard.mode} → a running data plane; {@code filter} is the service filter's per-packet hook. */
+    /**
+     * {@code wireguard.mode} → a running data plane with the mesh interface created as {@code spec}
+     * says (key, port, MTU, addresses assigned), still down; the daemon sets it up after the first
+     * enforcement and configures peers only through {@link DataPlane#controller()}.
+     */
     @FunctionalInterface
     public interface DataPlaneFactory {
-        DataPlane open(DaemonConfig.WireGuard config, InboundFilter filter) throws ComponentUnavailableException, IOException;
+        DataPlane open(DaemonConfig.WireGuard config, InterfaceSpec spec) throws ComponentUnavailableException, IOException;
     }
 
     /** {@code services.enabled: true} → the compiled filter over {@code <config_dir>/services/}. */
@@ -41,8 +47,7 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
      */
     @FunctionalInterface
     public interface ControlPlaneFactory {
-        ControlPlaneLink connect(DaemonConfig config, NodeKey key, String hostname)
-                throws ComponentUnavailableException, IOException;
+        ControlPlaneLink connect(DaemonConfig config, String hostname) throws ComponentUnavailableException, IOException;
     }
 
     /** What this build provides. */
@@ -51,16 +56,30 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
                 config -> {
                     throw notInBuild("firewall.backend " + config.backend().key());
                 },
-                (config, filter) -> {
-                    throw notInBuild("wireguard.mode " + config.mode().key());
-                },
+                Wiring::openDataPlane,
                 configDir -> {
                     throw new ComponentUnavailableException(
                             "services.enabled: the service filter is not available in this build (set services.enabled: false)");
                 },
-                (config, key, hostname) -> {
-                    throw notInBuild("control_plane.url");
-                });
+                ControlPlaneNodeLink::connect);
+    }
+
+    /**
+     * {@code kernel}: WireGuard in the kernel, left in place at shutdown (the firewall keeps
+     * enforcing; the next start adopts the interface). {@code external}: {@code external_binary}
+     * (wireguard-go by default) started and supervised over UAPI, stopped at shutdown.
+     */
+    private static DataPlane openDataPlane(DaemonConfig.WireGuard config, InterfaceSpec spec)
+            throws ComponentUnavailableException, IOException {
+        return switch (config.mode()) {
+            case KERNEL -> ControllerDataPlane.open(new KernelController(Exec.host()), spec, () -> {
+            });
+            case EXTERNAL -> {
+                UapiController uapi = new UapiController(Exec.host(), UapiController.Settings.defaults().withBinary(config.externalBinary()));
+                yield ControllerDataPlane.open(uapi, spec, uapi::close);
+            }
+            case USERSPACE -> throw notInBuild("wireguard.mode userspace");
+        };
     }
 
     public Wiring withFirewall(FirewallFactory factory) {

@@ -44,10 +44,10 @@ class DaemonTest {
             assertThat(node.firewall.applied.getFirst()).containsExactly(
                     new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny"));
             // Copied under the list's lock: the reconciler thread may be adding to it.
-            assertThat(List.copyOf(node.wireGuard.calls).subList(0, 4)).containsExactly(
-                    "create plexd0 51820", "mtu plexd0 1420", "address plexd0 10.100.0.1/16", "up plexd0");
+            assertThat(node.wireGuard.operations().subList(0, 4)).containsExactly(
+                    "create plexd0", "mtu plexd0 1420", "address plexd0 10.100.0.1/16", "up plexd0");
             await("first reconcile", () -> daemon.status().ready());
-            assertThat(node.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             assertThat(node.firewall.last()).contains(
                     new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
 
@@ -74,12 +74,12 @@ class DaemonTest {
 
             // Editing the state file takes effect on the next cycle: beta loses its policy.
             Files.writeString(node.stateFile, LocalNode.STATE.replace("dst: beta", "dst: gamma"));
-            await("gamma replaces beta", () -> node.wireGuard.peers.containsKey(LocalNode.GAMMA_KEY)
-                    && !node.wireGuard.peers.containsKey(LocalNode.BETA_KEY));
+            await("gamma replaces beta", () -> node.peerKeys().contains(LocalNode.GAMMA_KEY)
+                    && !node.peerKeys().contains(LocalNode.BETA_KEY));
         } finally {
             assertThat(daemon.stop()).isTrue();
         }
-        assertThat(node.wireGuard.closed).isTrue();
+        assertThat(node.dataPlaneClosed).isTrue();
         assertThat(node.socket).doesNotExist();
         // Without shutdown.teardown_firewall the rules stay in force after exit.
         assertThat(node.firewall.calls).noneMatch(c -> c.startsWith("flush") || c.startsWith("delete"));
@@ -102,13 +102,13 @@ class DaemonTest {
         second.start();
         try {
             assertThat(second.status().ready()).isTrue(); // ready from the restored state, before any cycle
-            assertThat(again.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(again.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             assertThat(again.firewall.applied.getFirst()).contains(
                     new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
             // The first cycle fails to fetch and changes nothing.
             await("a failed cycle", () -> second.status().status().lastReconcile().outcome() != null);
             assertThat(second.status().status().lastReconcile().outcome()).isEqualTo("fetch_failed");
-            assertThat(again.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(again.peerKeys()).containsExactly(LocalNode.BETA_KEY);
         } finally {
             second.stop();
         }
@@ -125,10 +125,10 @@ class DaemonTest {
         try {
             assertThat(node.firewall.applied).containsExactly(
                     List.of(new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
-            assertThat(node.wireGuard.peers).isEmpty();
+            assertThat(node.peerKeys()).isEmpty();
             await("a failed cycle", () -> daemon.status().status().lastReconcile().outcome() != null);
             assertThat(daemon.status().ready()).isFalse();
-            assertThat(node.wireGuard.peers).isEmpty();
+            assertThat(node.peerKeys()).isEmpty();
         } finally {
             daemon.stop();
         }
@@ -143,7 +143,7 @@ class DaemonTest {
         assertThat(daemon.stop()).isTrue();
         assertThat(node.firewall.calls).endsWith("flush plexd-mesh", "delete plexd-mesh");
         // The firewall goes before the data plane closes.
-        assertThat(node.wireGuard.closed).isTrue();
+        assertThat(node.dataPlaneClosed).isTrue();
     }
 
     @Test
@@ -154,7 +154,7 @@ class DaemonTest {
                 .hasMessage("wireguard.mode userspace: not available in this build");
         assertThat(node.socket).doesNotExist();
 
-        Daemon noFirewall = new Daemon(node.config(), Wiring.builtIn().withDataPlane((cfg, f) -> node.wireGuard));
+        Daemon noFirewall = new Daemon(node.config(), Wiring.builtIn().withDataPlane(node.dataPlane()));
         assertThatThrownBy(noFirewall::start).hasMessage("firewall.backend nftables: not available in this build");
 
         Daemon noServices = new Daemon(node.config("services.enabled=true"), node.wiring());
@@ -164,11 +164,11 @@ class DaemonTest {
     @Test
     void firewallNoneStillFiltersPeers() throws Exception {
         LocalNode node = new LocalNode(dir);
-        Daemon daemon = new Daemon(node.config("firewall.backend=none"), Wiring.builtIn().withDataPlane((cfg, f) -> node.wireGuard));
+        Daemon daemon = new Daemon(node.config("firewall.backend=none"), Wiring.builtIn().withDataPlane(node.dataPlane()));
         daemon.start();
         try {
             await("first reconcile", () -> daemon.status().ready());
-            assertThat(node.wireGuard.peers.keySet()).containsExactly(LocalNode.BETA_KEY);
+            assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             assertThat(daemon.status().status().counts().firewallRules()).isZero();
             assertThat(daemon.status().status().enforcement().firewallBackend()).isEqualTo("none");
         } finally {
@@ -203,9 +203,9 @@ class DaemonTest {
         };
         dev.plexd.service.InboundFilter[] handedToDataPlane = {null};
         Daemon daemon = new Daemon(node.config("services.enabled=true"), node.wiring().withServices(d -> services)
-                .withDataPlane((cfg, filter) -> {
-                    handedToDataPlane[0] = filter;
-                    return node.wireGuard;
+                .withDataPlane((cfg, spec) -> {
+                    handedToDataPlane[0] = spec.filter();
+                    return node.dataPlane().open(cfg, spec);
                 }));
         daemon.start();
         try {

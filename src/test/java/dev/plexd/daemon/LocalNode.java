@@ -2,12 +2,14 @@ package dev.plexd.daemon;
 
 import dev.plexd.daemon.config.ConfigLoader;
 import dev.plexd.daemon.config.DaemonConfig;
+import dev.plexd.testing.InMemoryWireGuard;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A local-mode node for tests: config, state file and data directory under one temp directory,
@@ -35,6 +37,7 @@ public final class LocalNode {
     public final Path socket;
     public final InMemoryWireGuard wireGuard = new InMemoryWireGuard();
     public final RecordingFirewall firewall = new RecordingFirewall();
+    public volatile boolean dataPlaneClosed;
 
     public LocalNode(Path dir) throws Exception {
         this.dir = dir;
@@ -52,7 +55,17 @@ public final class LocalNode {
     }
 
     public Wiring wiring() {
-        return Wiring.builtIn().withDataPlane((cfg, filter) -> wireGuard).withFirewall(cfg -> firewall);
+        return Wiring.builtIn().withDataPlane(dataPlane()).withFirewall(cfg -> firewall);
+    }
+
+    /** The in-memory data plane; closing it sets {@link #dataPlaneClosed}. */
+    public Wiring.DataPlaneFactory dataPlane() {
+        return (cfg, spec) -> ControllerDataPlane.open(wireGuard, spec, () -> dataPlaneClosed = true);
+    }
+
+    /** Base64 public keys of the peers on the mesh interface. */
+    public Set<String> peerKeys() {
+        return wireGuard.peerKeys("plexd0");
     }
 
     public Daemon daemon(String... sets) throws Exception {

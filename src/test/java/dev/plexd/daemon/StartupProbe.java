@@ -1,6 +1,7 @@
 package dev.plexd.daemon;
 
 import dev.plexd.Main;
+import dev.plexd.testing.InMemoryWireGuard;
 import picocli.CommandLine;
 
 import java.util.Map;
@@ -17,17 +18,17 @@ public final class StartupProbe {
     }
 
     public static void main(String[] args) {
-        Wiring wiring = Wiring.builtIn().withDataPlane((cfg, filter) -> new InMemoryWireGuard())
+        Wiring wiring = Wiring.builtIn().withDataPlane((cfg, spec) -> ControllerDataPlane.open(new InMemoryWireGuard(), spec, () -> {
+                }))
                 .withFirewall(cfg -> new RecordingFirewall());
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
-        CommandLine cli = new CommandLine(new Main(), new CommandLine.IFactory() {
+        CommandLine cli = Main.commandLine(new CommandLine.IFactory() {
             @Override
             @SuppressWarnings("unchecked")
             public <K> K create(Class<K> type) throws Exception {
                 return type == UpCommand.class ? (K) new UpCommand(Map.copyOf(System.getenv()), wiring) : defaults.create(type);
             }
         });
-        cli.setCaseInsensitiveEnumValuesAllowed(true);
         System.exit(cli.execute(args));
     }
 }

@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /** A fresh X25519 key pair for the node's WireGuard interface, as {@code wg genkey | wg pubkey} makes. */
-record WireGuardKeyPair(String privateKey, String publicKey) {
+public record WireGuardKeyPair(String privateKey, String publicKey) {
 
-    static WireGuardKeyPair generate() {
+    public static WireGuardKeyPair generate() {
         try {
             KeyPair pair = KeyPairGenerator.getInstance("X25519").generateKeyPair();
             // PKCS#8 and X.509 encodings of X25519 keys end with the raw 32 bytes.

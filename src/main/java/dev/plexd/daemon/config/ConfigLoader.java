@@ -188,7 +188,8 @@ public final class ConfigLoader {
     // ---- binding and validation ---------------------------------------------------------------
 
     private DaemonConfig bind() {
-        DaemonConfig.Node node = new DaemonConfig.Node(string("node.id"), string("node.mesh_ip"), string("node.hostname"));
+        DaemonConfig.Node node = new DaemonConfig.Node(string("node.id"), string("node.mesh_ip"), string("node.hostname"),
+                integer("node.mesh_prefix", 1, 32), integer("node.mesh_prefix_v6", 1, 128));
         Path dataDir = absolutePath("data_dir", true);
         Path configDir = absolutePath("config_dir", true);
         Path stateFile = absolutePath("state_file", false);
@@ -315,7 +316,10 @@ public final class ConfigLoader {
         if (!IFACE.matcher(wg.iface()).matches() || wg.iface().equals(".") || wg.iface().equals("..")) {
             error("wireguard.interface", "must be 1..15 characters of letters, digits, '_', '.' or '-', got \"" + wg.iface() + "\"");
         }
-        if (!string("wireguard.private_key_file").isEmpty() && wg.privateKeyFile() != null) {
+        if (!c.localMode() && !string("wireguard.private_key_file").isEmpty()) {
+            error("wireguard.private_key_file", "only for local mode; with a control plane the registered key is kept in "
+                    + "<data_dir>/identity.json");
+        } else if (!string("wireguard.private_key_file").isEmpty() && wg.privateKeyFile() != null) {
             existingFile("wireguard.private_key_file", wg.privateKeyFile(), true);
         }
         if (wg.mode() == DaemonConfig.WireGuardMode.EXTERNAL && !isExecutable(wg.externalBinary())) {

@@ -30,6 +30,8 @@ public final class ConfigSchema {
         d.put("node.id", "");
         d.put("node.mesh_ip", "");
         d.put("node.hostname", "");
+        d.put("node.mesh_prefix", "16");
+        d.put("node.mesh_prefix_v6", "64");
         d.put("data_dir", "/var/lib/plexd");
         d.put("config_dir", "/etc/plexd");
         d.put("state_file", "");

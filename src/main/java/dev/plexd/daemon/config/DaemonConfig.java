@@ -21,8 +21,14 @@ public record DaemonConfig(Node node, Path dataDir, Path configDir, Path stateFi
         return controlPlane.url().isEmpty();
     }
 
-    /** Empty {@code id}/{@code meshIp} mean "assigned by the control plane at registration". */
-    public record Node(String id, String meshIp, String hostname) {
+    /**
+     * Empty {@code id}/{@code meshIp} mean "assigned by the control plane at registration".
+     *
+     * @param meshPrefix   prefix length of the mesh network put on the interface with an IPv4 mesh
+     *                     address that has none ({@code 10.100.0.1} → {@code 10.100.0.1/16})
+     * @param meshPrefixV6 the same for an IPv6 mesh address
+     */
+    public record Node(String id, String meshIp, String hostname, int meshPrefix, int meshPrefixV6) {
     }
 
     /**
