@@ -1,5 +1,6 @@
 package dev.plexd;
 
+import dev.plexd.logging.LogSetup;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -42,5 +43,21 @@ class MainTest {
         Run run = run("--bogus");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("Unknown option: '--bogus'");
+    }
+
+    @Test
+    void rootLogOptionsApplyToEverySubcommand() {
+        try {
+            Run run = run("--log-format", "text", "--log-level", "debug", "help");
+            assertThat(run.exitCode()).isZero();
+            assertThat(System.getProperty("plexd.log.format")).isEqualTo("text");
+            assertThat(org.slf4j.LoggerFactory.getLogger("dev.plexd").isDebugEnabled()).isTrue();
+
+            Run bad = run("--log-level", "verbose", "status");
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(bad.err()).contains("--log-level: log level must be one of");
+        } finally {
+            LogSetup.configure(LogSetup.Format.JSON, "info", LogSetup.Target.STDOUT);
+        }
     }
 }

@@ -81,6 +81,8 @@ class ConfigLoaderTest {
         assertThat(c.reconcile().interval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.policy()).isEqualTo(new DaemonConfig.Policy(true, "plexd-mesh"));
         assertThat(c.firewall().backend()).isEqualTo(DaemonConfig.FirewallBackend.AUTO);
+        assertThat(c.node().meshPrefix()).isEqualTo(16);
+        assertThat(c.node().meshPrefixV6()).isEqualTo(64);
         assertThat(c.wireguard()).isEqualTo(new DaemonConfig.WireGuard(DaemonConfig.WireGuardMode.USERSPACE, "plexd0",
                 51820, 1420, dir.resolve("data/wireguard.key"), "wireguard-go"));
         assertThat(c.api().socket()).isEqualTo(Path.of("/run/plexd/api.sock"));
@@ -191,6 +193,12 @@ class ConfigLoaderTest {
                 new Object[]{"node:\n  id: alpha\n  mesh_ip: 10.100.0.1/33\n", "node.mesh_ip: prefix length must be 0..32"},
                 new Object[]{"node:\n  id: alpha\n  mesh_ip: mesh.example\n", "node.mesh_ip: expected an IP address or CIDR"},
                 new Object[]{"node:\n  mesh_ip: 10.100.0.1\n", "node.id: required in local mode"},
+                new Object[]{"node:\n  id: alpha\n  mesh_ip: 10.100.0.1\n  mesh_prefix: 33\n", "node.mesh_prefix: must be 1..32, got 33"},
+                new Object[]{"node:\n  id: alpha\n  mesh_ip: 10.100.0.1\n  mesh_prefix: /16\n",
+                        "node.mesh_prefix: expected a whole number 1..32, got \"/16\""},
+                new Object[]{"node:\n  id: alpha\n  mesh_ip: 10.100.0.1\n  mesh_prefix_v6: 0\n", "node.mesh_prefix_v6: must be 1..128, got 0"},
+                new Object[]{"control_plane:\n  url: https://cp.example.net\nstate_file: \"\"\nwireguard:\n  private_key_file: TOKEN\n",
+                        "wireguard.private_key_file: only for local mode; with a control plane the registered key is kept in"},
                 new Object[]{"data_dir: var/lib/plexd\n", "data_dir: must be an absolute path, got \"var/lib/plexd\""},
                 new Object[]{"config_dir: \"\"\n", "config_dir: must not be empty"},
                 new Object[]{"state_file: /nonexistent/state.yaml\n", "state_file: /nonexistent/state.yaml: does not exist"},
