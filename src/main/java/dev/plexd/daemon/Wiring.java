@@ -50,13 +50,18 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         ControlPlaneLink connect(DaemonConfig config, String hostname) throws ComponentUnavailableException, IOException;
     }
 
-    /** What this build provides. */
+    /** What this build provides, driving the host's kernel. */
     public static Wiring builtIn() {
+        return builtIn(Exec.host());
+    }
+
+    /** What this build provides; its OS tools ({@code ip}, {@code wg}, wireguard-go) run through {@code exec}. */
+    public static Wiring builtIn(Exec exec) {
         return new Wiring(
                 config -> {
                     throw notInBuild("firewall.backend " + config.backend().key());
                 },
-                Wiring::openDataPlane,
+                (config, spec) -> openDataPlane(config, spec, exec),
                 configDir -> {
                     throw new ComponentUnavailableException(
                             "services.enabled: the service filter is not available in this build (set services.enabled: false)");
@@ -69,13 +74,13 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
      * enforcing; the next start adopts the interface). {@code external}: {@code external_binary}
      * (wireguard-go by default) started and supervised over UAPI, stopped at shutdown.
      */
-    private static DataPlane openDataPlane(DaemonConfig.WireGuard config, InterfaceSpec spec)
+    private static DataPlane openDataPlane(DaemonConfig.WireGuard config, InterfaceSpec spec, Exec exec)
             throws ComponentUnavailableException, IOException {
         return switch (config.mode()) {
-            case KERNEL -> ControllerDataPlane.open(new KernelController(Exec.host()), spec, () -> {
+            case KERNEL -> ControllerDataPlane.open(new KernelController(exec), spec, () -> {
             });
             case EXTERNAL -> {
-                UapiController uapi = new UapiController(Exec.host(), UapiController.Settings.defaults().withBinary(config.externalBinary()));
+                UapiController uapi = new UapiController(exec, UapiController.Settings.defaults().withBinary(config.externalBinary()));
                 yield ControllerDataPlane.open(uapi, spec, uapi::close);
             }
             case USERSPACE -> throw notInBuild("wireguard.mode userspace");
