@@ -100,7 +100,12 @@ public final class Daemon {
         try {
             startComponents();
         } catch (Exception e) {
+            // An interrupted start (a stop signal) still cleans up to the end, within the timeout.
+            boolean interrupted = Thread.interrupted();
             stop();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             throw e;
         }
         log.atInfo().addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000).log("plexd started");

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code plexd up}: loads and validates the configuration, then runs the {@link Daemon} until SIGTERM/SIGINT. */
 @Command(name = "up", description = "Run the node daemon (config: --config, PLEXD_* variables, --set).",
@@ -130,11 +131,22 @@ public final class UpCommand implements Callable<Integer> {
         };
     }
 
-    /** Runs until SIGTERM or SIGINT; SIGHUP reloads the service policies. */
+    /**
+     * Runs until SIGTERM or SIGINT; SIGHUP reloads the service policies. A stop signal during the
+     * start (e.g. a first registration waiting for an unreachable control plane) interrupts it.
+     */
     private static int run(Daemon daemon, PrintWriter err) {
         CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Thread starter = Thread.currentThread();
+        AtomicBoolean starting = new AtomicBoolean(true);
+        sun.misc.SignalHandler onStop = s -> {
+            stop.countDown();
+            if (starting.get()) {
+                starter.interrupt();
+            }
+        };
+        Signal.handle(new Signal("TERM"), onStop);
+        Signal.handle(new Signal("INT"), onStop);
         Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("sighup").start(() -> {
             log.info("SIGHUP: reloading service policies");
             try {
@@ -151,10 +163,17 @@ public final class UpCommand implements Callable<Integer> {
             err.flush();
             return EXIT_START_FAILED;
         } catch (Exception e) {
+            if (stop.getCount() == 0) {
+                log.info("stopped while starting");
+                return 0;
+            }
             log.atError().setCause(e).log("plexd failed to start");
             err.println("plexd: failed to start: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;
+        } finally {
+            starting.set(false);
+            Thread.interrupted(); // a stop signal racing the end of the start: the latch has it
         }
         try {
             stop.await();
