@@ -182,6 +182,9 @@ public final class Daemon {
         status.attachEnforcement(enforcer, manager, firewall);
 
         StateResponse restored = enforceAtStart(persisted, enforcer, handler, identity, iface);
+        if (services != null && restored != null) {
+            services.updatePeers(restored.peers()); // before the interface passes packets
+        }
         wg.setUp(iface);
 
         Reconciler reconciler = new Reconciler(source, config.reconcile().interval(), clock);
@@ -193,6 +196,9 @@ public final class Daemon {
         reconciler.addListener(metrics.reconcileListener());
         reconciler.addListener(new StatePersister(store, reconciler, restored));
         reconciler.addListener(status);
+        if (services != null) {
+            reconciler.addListener(new ServicePeerFeed(services, reconciler, restored == null ? null : restored.peers()));
+        }
         metrics.registerPeers(status::peerCounts);
         metrics.registerReady(status::ready);
         metrics.registerServicePolicyErrors(status::servicePolicyErrors);

@@ -1,5 +1,6 @@
 package dev.plexd.daemon;
 
+import dev.plexd.api.Peer;
 import dev.plexd.daemon.metrics.DaemonMetrics;
 import dev.plexd.service.InboundFilter;
 
@@ -20,6 +21,13 @@ public interface ServiceFilter extends AutoCloseable {
 
     /** Errors of the files that failed to load, as {@code file:line: message}; empty when all loaded. */
     List<String> errors();
+
+    /**
+     * The mesh's peers changed (restored at start, then after each reconcile that changed them):
+     * policy files name peers by node ID. Called on the reconciler's thread; nothing by default.
+     */
+    default void updatePeers(List<Peer> peers) {
+    }
 
     /** Registers drop counters etc.; none by default. */
     default void registerMetrics(DaemonMetrics metrics) {

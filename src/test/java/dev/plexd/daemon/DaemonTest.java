@@ -180,7 +180,13 @@ class DaemonTest {
     void servicesReloadReachesTheFilter() throws Exception {
         LocalNode node = new LocalNode(dir);
         int[] reloads = {0};
+        List<List<String>> peerUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
         ServiceFilter services = new ServiceFilter() {
+            @Override
+            public void updatePeers(List<dev.plexd.api.Peer> peers) {
+                peerUpdates.add(peers.stream().map(dev.plexd.api.Peer::id).toList());
+            }
+
             @Override
             public dev.plexd.service.InboundFilter filter() {
                 return dev.plexd.service.InboundFilter.ALLOW_ALL;
@@ -210,6 +216,11 @@ class DaemonTest {
         daemon.start();
         try {
             assertThat(handedToDataPlane[0]).isSameAs(services.filter());
+            await("peers given to the service filter", () -> !peerUpdates.isEmpty());
+            assertThat(peerUpdates).containsExactly(List.of("alpha", "beta", "gamma"));
+            Files.writeString(node.stateFile, LocalNode.STATE.replaceAll("(?m)^.*id: gamma.*\n", ""));
+            await("gamma leaves the service filter's peers", () -> peerUpdates.size() == 2);
+            assertThat(peerUpdates.getLast()).containsExactly("alpha", "beta");
             assertThat(daemon.reloadServices()).containsExactly("services/global.policy:2: unknown protocol (icmp)");
             ApiClient api = new ApiClient(node.socket, Duration.ofSeconds(5));
             assertThat(api.send("POST", "/v1/services/reload", null).status()).isEqualTo(200);
