@@ -1,8 +1,14 @@
 package dev.plexd.daemon;
 
+import dev.plexd.daemon.metrics.DaemonMetrics;
+import dev.plexd.wireguard.DeviceStatusSource;
 import dev.plexd.wireguard.WireGuardController;
+import dev.plexd.wireguard.uapi.PeerStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * A data plane driven only through a {@link WireGuardController}: kernel WireGuard, or an external
@@ -17,11 +23,15 @@ public final class ControllerDataPlane implements DataPlane {
         void close() throws IOException;
     }
 
+    private static final Logger log = LoggerFactory.getLogger(ControllerDataPlane.class);
+
     private final WireGuardController controller;
+    private final String iface;
     private final Closer closer;
 
-    private ControllerDataPlane(WireGuardController controller, Closer closer) {
+    private ControllerDataPlane(WireGuardController controller, String iface, Closer closer) {
         this.controller = controller;
+        this.iface = iface;
         this.closer = closer;
     }
 
@@ -41,12 +51,35 @@ public final class ControllerDataPlane implements DataPlane {
             }
             throw e;
         }
-        return new ControllerDataPlane(controller, closer);
+        return new ControllerDataPlane(controller, spec.name(), closer);
     }
 
     @Override
     public WireGuardController controller() {
         return controller;
+    }
+
+    /** Bytes by direction, summed over the device's peers at scrape time, when the controller can report them. */
+    @Override
+    public void registerMetrics(DaemonMetrics metrics) {
+        if (controller instanceof DeviceStatusSource source) {
+            metrics.registerBytes(() -> bytes(source));
+        }
+    }
+
+    private Map<String, Long> bytes(DeviceStatusSource source) {
+        try {
+            long rx = 0;
+            long tx = 0;
+            for (PeerStatus peer : source.deviceStatus(iface).peers()) {
+                rx += peer.rxBytes();
+                tx += peer.txBytes();
+            }
+            return Map.of("rx", rx, "tx", tx);
+        } catch (IOException e) {
+            log.atDebug().addKeyValue("interface", iface).addKeyValue("error", e.getMessage()).log("device status unavailable for metrics");
+            return Map.of();
+        }
     }
 
     @Override

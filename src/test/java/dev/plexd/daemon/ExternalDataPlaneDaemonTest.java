@@ -1,11 +1,14 @@
 package dev.plexd.daemon;
 
+import dev.plexd.daemon.api.ApiClient;
+import dev.plexd.daemon.metrics.PrometheusText;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.plexd.daemon.DaemonTest.await;
@@ -43,6 +46,8 @@ class ExternalDataPlaneDaemonTest {
                 // alpha may reach beta only: gamma is not configured.
                 assertThat(ns.sh("wg", "show", iface, "allowed-ips").stdout().strip())
                         .isEqualTo(LocalNode.BETA_KEY + "\t10.100.0.2/32");
+                var metrics = PrometheusText.parse(new ApiClient(node.socket, Duration.ofSeconds(5)).get("/metrics").text());
+                assertThat(metrics).containsKeys("plexd_bytes_total{direction=\"rx\"}", "plexd_bytes_total{direction=\"tx\"}");
             } finally {
                 assertThat(daemon.stop()).isTrue();
             }
