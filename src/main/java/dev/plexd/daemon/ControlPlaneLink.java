@@ -14,7 +14,7 @@ import java.io.IOException;
 public interface ControlPlaneLink extends AutoCloseable {
 
     /** Node ID and mesh IP from registration; available without the network when persisted. */
-    NodeIdentity identity();
+    MeshIdentity identity();
 
     /**
      * The WireGuard key registered with the control plane (kept with the identity, so it survives

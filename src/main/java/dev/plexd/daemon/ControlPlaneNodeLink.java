@@ -27,7 +27,7 @@ import java.util.Map;
 public final class ControlPlaneNodeLink implements ControlPlaneLink {
 
     private final ControlPlaneNode node;
-    private final NodeIdentity identity;
+    private final MeshIdentity identity;
     private final NodeKey key;
     private final DaemonConfig.WireGuard wireguard;
 
@@ -35,7 +35,7 @@ public final class ControlPlaneNodeLink implements ControlPlaneLink {
         this.node = node;
         this.wireguard = wireguard;
         var registered = node.identity();
-        this.identity = new NodeIdentity(registered.nodeId(), registered.meshIp(), registered.hostname());
+        this.identity = new MeshIdentity(registered.nodeId(), registered.meshIp(), registered.hostname());
         this.key = NodeKey.of(registered.privateKey(), "identity.json private_key");
     }
 
@@ -76,7 +76,7 @@ public final class ControlPlaneNodeLink implements ControlPlaneLink {
     }
 
     @Override
-    public NodeIdentity identity() {
+    public MeshIdentity identity() {
         return identity;
     }
 

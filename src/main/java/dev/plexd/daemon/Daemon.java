@@ -137,12 +137,12 @@ public final class Daemon {
         }
 
         NodeKey key;
-        NodeIdentity identity;
+        MeshIdentity identity;
         StateSource source;
         ControlPlaneLink controlPlane = null;
         if (config.localMode()) {
             key = NodeKey.loadOrCreate(config.wireguard().privateKeyFile());
-            identity = new NodeIdentity(config.node().id(), config.node().meshIp(), hostname());
+            identity = new MeshIdentity(config.node().id(), config.node().meshIp(), hostname());
             source = new FileStateSource(config.stateFile());
         } else {
             controlPlane = wiring.controlPlane().connect(config, hostname());
@@ -227,7 +227,7 @@ public final class Daemon {
      * or null when deny-all is (or when restoring failed, so the first cycle applies everything).
      */
     private StateResponse enforceAtStart(StateStore.Loaded persisted, Enforcer enforcer, PolicyReconcileHandler handler,
-                                         NodeIdentity identity, String iface) throws Exception {
+                                         MeshIdentity identity, String iface) throws Exception {
         if (persisted instanceof StateStore.Restored(StateResponse state)) {
             try {
                 StateDiff everything = StateDiff.compute(state, null);

@@ -35,7 +35,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
     private final Instant startedAt;
     private final Runnable onFirstReady;
 
-    private volatile NodeIdentity identity;
+    private volatile MeshIdentity identity;
     private volatile String publicKey;
     private volatile Enforcer enforcer;
     private volatile WireGuardManager wireGuard;
@@ -56,7 +56,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
         this.onFirstReady = onFirstReady;
     }
 
-    void attachIdentity(NodeIdentity identity, String publicKey) {
+    void attachIdentity(MeshIdentity identity, String publicKey) {
         this.identity = identity;
         this.publicKey = publicKey;
     }
@@ -115,7 +115,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
 
     @Override
     public NodeStatus status() {
-        NodeIdentity id = identity;
+        MeshIdentity id = identity;
         StateResponse state = enforced;
         List<Peer> allowed = allowedPeers(state);
         WireGuardManager wg = wireGuard;
@@ -189,7 +189,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
 
     private List<Peer> allowedPeers(StateResponse state) {
         Enforcer e = enforcer;
-        NodeIdentity id = identity;
+        MeshIdentity id = identity;
         if (state == null || e == null || id == null) {
             return List.of();
         }

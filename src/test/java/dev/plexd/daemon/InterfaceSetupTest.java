@@ -16,10 +16,10 @@ class InterfaceSetupTest {
 
     @Test
     void aBareMeshAddressGetsTheMeshPrefixAGivenPrefixWins() {
-        assertThat(new NodeIdentity("a", "10.100.0.1", "h").interfaceCidr(16, 64)).isEqualTo("10.100.0.1/16");
-        assertThat(new NodeIdentity("a", "10.100.0.1/24", "h").interfaceCidr(16, 64)).isEqualTo("10.100.0.1/24");
-        assertThat(new NodeIdentity("a", "fd00::1", "h").interfaceCidr(16, 64)).isEqualTo("fd00::1/64");
-        assertThat(new NodeIdentity("a", "10.100.0.1/16", "h").meshAddress()).isEqualTo("10.100.0.1");
+        assertThat(new MeshIdentity("a", "10.100.0.1", "h").interfaceCidr(16, 64)).isEqualTo("10.100.0.1/16");
+        assertThat(new MeshIdentity("a", "10.100.0.1/24", "h").interfaceCidr(16, 64)).isEqualTo("10.100.0.1/24");
+        assertThat(new MeshIdentity("a", "fd00::1", "h").interfaceCidr(16, 64)).isEqualTo("fd00::1/64");
+        assertThat(new MeshIdentity("a", "10.100.0.1/16", "h").meshAddress()).isEqualTo("10.100.0.1");
     }
 
     @Test

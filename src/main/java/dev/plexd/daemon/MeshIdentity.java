@@ -2,11 +2,11 @@ package dev.plexd.daemon;
 
 /**
  * Who this node is in the mesh: from the configuration in local mode, from registration with a
- * control plane.
+ * control plane (whose client keeps the credentials in {@code dev.plexd.api.client.NodeIdentity}).
  *
  * @param meshIp the node's mesh address, optionally with a prefix ({@code 10.100.0.1/16})
  */
-public record NodeIdentity(String id, String meshIp, String hostname) {
+public record MeshIdentity(String id, String meshIp, String hostname) {
 
     /** The address alone, as policies and firewall rules use it. */
     public String meshAddress() {
