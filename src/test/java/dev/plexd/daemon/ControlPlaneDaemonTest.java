@@ -154,6 +154,38 @@ class ControlPlaneDaemonTest {
         assertThat(second.status().status().node().publicKey()).isEqualTo(identity.publicKey());
     }
 
+    @Test
+    void aRefusedRegistrationStopsTheStartNamingTheCauseAndCleansUp() throws Exception {
+        writeState(state("beta"));
+        plane = DevControlPlane.start(new DevControlPlane.Options(dir.resolve("cp-state.yaml"),
+                new java.net.InetSocketAddress("127.0.0.1", 0), dir.resolve("signing.pem"), TOKEN, null,
+                Duration.ofSeconds(15), 64));
+        Path tokenFile = Files.writeString(dir.resolve("token"), "not-the-token-0123456789");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = new Daemon(config(plane.url(), tokenFile), node.wiring());
+        daemons.add(daemon);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(daemon::start).hasMessageStartingWith("control_plane: ")
+                .hasMessageContaining("token");
+        assertThat(dir.resolve("api.sock")).doesNotExist();
+        assertThat(tokenFile).as("kept for the next attempt").exists();
+        assertThat(node.wireGuard.operations()).as("no interface without an identity").isEmpty();
+    }
+
+    @Test
+    void settingsCarryEveryControlPlaneKey() throws Exception {
+        Path tokenFile = dir.resolve("token");
+        var config = ConfigLoader.load(null, Map.of(), List.of("control_plane.url=https://cp.example.net/",
+                "control_plane.bootstrap_token_file=" + tokenFile, "data_dir=" + dir.resolve("data"),
+                "control_plane.request_timeout=3s", "control_plane.heartbeat_interval=7s", "control_plane.event_idle_timeout=40s",
+                "control_plane.poll_fallback_after=2m", "control_plane.poll_interval=20s")).config();
+        var settings = ControlPlaneNodeLink.settings(config, "alpha");
+        assertThat(settings).isEqualTo(new dev.plexd.api.client.ControlPlaneSettings("https://cp.example.net", null, tokenFile,
+                dir.resolve("data"), "alpha", Duration.ofSeconds(3), Duration.ofSeconds(7), Duration.ofSeconds(40),
+                Duration.ofMinutes(2), Duration.ofSeconds(20)));
+    }
+
     private static Map<String, Double> metrics(ApiClient api) {
         try {
             return PrometheusText.parse(api.get("/metrics").text());
