@@ -1,0 +1,106 @@
+package dev.plexd.firewall;
+
+import dev.plexd.policy.FirewallException;
+import dev.plexd.sys.Exec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code firewall.backend: auto|nftables|iptables|none} → the backend. A named backend is probed
+ * too, so a host that cannot run it fails at start with the reason rather than at the first apply.
+ */
+public final class FirewallBackends {
+
+    private static final Logger log = LoggerFactory.getLogger(FirewallBackends.class);
+
+    public static final List<String> CHOICES = List.of("auto", "nftables", "iptables", "none");
+
+    /** What plexd's nftables ruleset needs: inet family, conntrack, concatenated sets. Checked, never committed. */
+    private static final String NFT_PROBE = """
+            add table inet plexd-probe
+            add chain inet plexd-probe c
+            add set inet plexd-probe s { type ipv4_addr . inet_proto . inet_service; }
+            add rule inet plexd-probe c ct state established,related accept
+            add rule inet plexd-probe c ip saddr . meta l4proto . th dport @s accept
+            """;
+
+    private static final String IPTABLES_PROBE = """
+            *filter
+            :plexd-probe - [0:0]
+            -A plexd-probe -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN
+            COMMIT
+            """;
+
+    private FirewallBackends() {
+    }
+
+    /**
+     * @param backend one of {@link #CHOICES}, case-insensitive
+     * @return the backend, or null for {@code none}
+     * @throws IllegalArgumentException for a value not in {@link #CHOICES}
+     * @throws FirewallException        when the chosen backend (or, for auto, every backend) cannot run here
+     */
+    public static ManagedFirewall create(String backend, Exec exec) throws FirewallException {
+        String choice = backend == null ? "" : backend.strip().toLowerCase(Locale.ROOT);
+        ManagedFirewall firewall = switch (choice) {
+            case "none" -> null;
+            case "nftables" -> require("nftables", probeNftables(exec), new NftablesFirewall(exec));
+            case "iptables" -> require("iptables", probeIptables(exec), new IptablesFirewall(exec));
+            case "auto" -> auto(exec);
+            default -> throw new IllegalArgumentException("firewall.backend: unknown value \"" + backend
+                    + "\" (expected one of " + String.join(", ", CHOICES) + ")");
+        };
+        if (firewall == null) {
+            log.atWarn().log("firewall.backend none: the kernel does not filter mesh traffic");
+        } else {
+            log.atInfo().addKeyValue("backend", firewall.backend()).addKeyValue("configured", choice)
+                    .log("firewall backend selected");
+        }
+        return firewall;
+    }
+
+    private static ManagedFirewall auto(Exec exec) throws FirewallException {
+        String nft = probeNftables(exec);
+        if (nft == null) {
+            return new NftablesFirewall(exec);
+        }
+        String iptables = probeIptables(exec);
+        if (iptables == null) {
+            log.atInfo().addKeyValue("nftables_unusable", nft).log("nftables cannot be used; falling back to iptables");
+            return new IptablesFirewall(exec);
+        }
+        throw new FirewallException("firewall.backend auto: no usable firewall backend: nftables: " + nft
+                + "; iptables: " + iptables + " (install nftables, or set firewall.backend: none)");
+    }
+
+    private static ManagedFirewall require(String name, String problem, ManagedFirewall firewall) throws FirewallException {
+        if (problem != null) {
+            throw new FirewallException("firewall.backend " + name + ": cannot be used here: " + problem);
+        }
+        return firewall;
+    }
+
+    /** Null when nft can build plexd's ruleset; otherwise why not. */
+    static String probeNftables(Exec exec) {
+        return probe(exec, List.of("nft", "-c", "-f", "-"), NFT_PROBE);
+    }
+
+    /** Null when both iptables-restore and ip6tables-restore can load plexd's kind of rules; otherwise why not. */
+    static String probeIptables(Exec exec) {
+        String v4 = probe(exec, List.of("iptables-restore", "--test", "--noflush"), IPTABLES_PROBE);
+        return v4 != null ? v4 : probe(exec, List.of("ip6tables-restore", "--test", "--noflush"), IPTABLES_PROBE);
+    }
+
+    private static String probe(Exec exec, List<String> command, String input) {
+        try {
+            Exec.Result result = exec.run(command, input, Exec.DEFAULT_TIMEOUT);
+            return result.ok() ? null : result.describeFailure();
+        } catch (IOException e) {
+            return command.getFirst() + ": " + e.getMessage();
+        }
+    }
+}
