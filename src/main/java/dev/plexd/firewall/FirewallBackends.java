@@ -1,5 +1,6 @@
 package dev.plexd.firewall;
 
+import dev.plexd.policy.Config;
 import dev.plexd.policy.FirewallException;
 import dev.plexd.sys.Exec;
 import org.slf4j.Logger;
@@ -10,14 +11,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code firewall.backend: auto|nftables|iptables|none} → the backend. A named backend is probed
- * too, so a host that cannot run it fails at start with the reason rather than at the first apply.
+ * {@code firewall.backend: auto|nftables|iptables} → the backend. A named backend is probed too, so
+ * a host that cannot run it fails at start with the reason rather than at the first apply.
  */
 public final class FirewallBackends {
 
     private static final Logger log = LoggerFactory.getLogger(FirewallBackends.class);
 
-    public static final List<String> CHOICES = List.of("auto", "nftables", "iptables", "none");
+    public static final List<String> CHOICES = List.of("auto", "nftables", "iptables");
 
     /** What plexd's nftables ruleset needs: inet family, conntrack, concatenated sets. Checked, never committed. */
     private static final String NFT_PROBE = """
@@ -40,26 +41,23 @@ public final class FirewallBackends {
 
     /**
      * @param backend one of {@link #CHOICES}, case-insensitive
-     * @return the backend, or null for {@code none}
-     * @throws IllegalArgumentException for a value not in {@link #CHOICES}
-     * @throws FirewallException        when the chosen backend (or, for auto, every backend) cannot run here
+     * @param config  the policy settings; its chain name is checked here so a bad one fails at start
+     * @throws IllegalArgumentException for a backend not in {@link #CHOICES}
+     * @throws FirewallException        when the chain name is invalid, or the chosen backend (or, for
+     *                                  auto, every backend) cannot run here
      */
-    public static ManagedFirewall create(String backend, Exec exec) throws FirewallException {
+    public static ManagedFirewall create(String backend, Config config, Exec exec) throws FirewallException {
         String choice = backend == null ? "" : backend.strip().toLowerCase(Locale.ROOT);
+        RuleCompiler.validateChain(config.applyDefaults().chainName());
         ManagedFirewall firewall = switch (choice) {
-            case "none" -> null;
             case "nftables" -> require("nftables", probeNftables(exec), new NftablesFirewall(exec));
             case "iptables" -> require("iptables", probeIptables(exec), new IptablesFirewall(exec));
             case "auto" -> auto(exec);
             default -> throw new IllegalArgumentException("firewall.backend: unknown value \"" + backend
                     + "\" (expected one of " + String.join(", ", CHOICES) + ")");
         };
-        if (firewall == null) {
-            log.atWarn().log("firewall.backend none: the kernel does not filter mesh traffic");
-        } else {
-            log.atInfo().addKeyValue("backend", firewall.backend()).addKeyValue("configured", choice)
-                    .log("firewall backend selected");
-        }
+        log.atInfo().addKeyValue("backend", firewall.backend()).addKeyValue("configured", choice)
+                .addKeyValue("chain", config.applyDefaults().chainName()).log("firewall backend selected");
         return firewall;
     }
 
@@ -74,7 +72,7 @@ public final class FirewallBackends {
             return new IptablesFirewall(exec);
         }
         throw new FirewallException("firewall.backend auto: no usable firewall backend: nftables: " + nft
-                + "; iptables: " + iptables + " (install nftables, or set firewall.backend: none)");
+                + "; iptables: " + iptables + " (install nftables or iptables)");
     }
 
     private static ManagedFirewall require(String name, String problem, ManagedFirewall firewall) throws FirewallException {
