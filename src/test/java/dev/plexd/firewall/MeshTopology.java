@@ -29,8 +29,8 @@ import java.util.concurrent.Future;
  * A node whose mesh interface ({@value #MESH}) is a veth to a "peers" namespace holding the
  * addresses of an allowed peer A and an unrelated peer U, and a LAN interface to a host behind the
  * node that it routes for, all IPv4 and IPv6. Traffic is real: Java sockets opened inside the
- * namespaces. A socket belongs to the namespace it was created in, so sockets are created there
- * and then used from any thread, which lets many blocked-connection checks wait in parallel.
+ * namespaces. A socket belongs to the namespace it was created in, so sockets are created (and
+ * bound, which is when Java creates the OS socket) there and then used from any thread, which lets many blocked-connection checks wait in parallel.
  */
 final class MeshTopology implements AutoCloseable {
 
@@ -143,10 +143,9 @@ final class MeshTopology implements AutoCloseable {
      * connection means the test has no server there and fails it.
      */
     Callable<Boolean> tcp(NetNs from, String src, String dst, int port) throws Exception {
-        Socket socket = from.call(Socket::new);
+        Socket socket = boundSocket(from, src);
         return () -> {
             try (socket) {
-                socket.bind(new InetSocketAddress(InetAddress.ofLiteral(src), 0));
                 socket.connect(new InetSocketAddress(InetAddress.ofLiteral(dst), port), BLOCKED_AFTER_MS);
                 socket.setSoTimeout(5000);
                 socket.getOutputStream().write(42);
@@ -157,6 +156,18 @@ final class MeshTopology implements AutoCloseable {
                 throw new AssertionError("no server at " + dst + ":" + port + " (" + e.getMessage() + ")", e);
             }
         };
+    }
+
+    /**
+     * A TCP socket bound to {@code src} in {@code ns}. Java creates the OS socket on first use, so
+     * the bind has to happen inside the namespace; connecting may then happen on any thread.
+     */
+    static Socket boundSocket(NetNs ns, String src) throws Exception {
+        return ns.call(() -> {
+            Socket socket = new Socket();
+            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(src), 0));
+            return socket;
+        });
     }
 
     /**
