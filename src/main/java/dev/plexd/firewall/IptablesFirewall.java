@@ -19,8 +19,10 @@ import java.util.Objects;
  * The iptables backend, for hosts without nftables: the same rules and semantics as
  * {@link NftablesFirewall}, written with {@code iptables-restore --noflush} and
  * {@code ip6tables-restore --noflush} (see {@link IptablesRuleset}). Each family is replaced in
- * one transaction; updates are not incremental. If IPv6 is rejected after IPv4 was written, the
- * IPv4 chains are put back as they were, so a failed apply leaves both families as before.
+ * one transaction that rewrites plexd's chains of that family; a family whose rules did not change
+ * (and that nobody changed since) is not written at all. If IPv6 is rejected after IPv4 was
+ * written, the IPv4 chains are put back as they were, so a failed apply leaves both families as
+ * before.
  *
  * <p>After each write it keeps plexd's lines of {@code iptables-save}; {@link #repairDrift}
  * rewrites a family whose lines differ from them.
@@ -33,8 +35,16 @@ public final class IptablesFirewall implements ManagedFirewall {
     private final StatsRecorder stats = new StatsRecorder();
     /** Per chain, the rules last applied (the desired state for drift repair). */
     private final Map<String, Applied> applied = new HashMap<>();
-    /** Per chain and family, plexd's lines of {@code iptables-save} right after the last write. */
-    private final Map<String, Map<Family, List<String>>> written = new HashMap<>();
+    /** Per chain and family, what the last write left in the kernel. */
+    private final Map<String, Map<Family, Written>> written = new HashMap<>();
+
+    /**
+     * @param lines  plexd's lines of {@code iptables-save} right after the write
+     * @param intent the interface and policy rules written; null when the chains were restored or
+     *               removed instead
+     */
+    private record Written(List<String> lines, String intent) {
+    }
 
     /**
      * @param iface   null when no rule ever named the interface: nothing jumps to the chain then
@@ -125,8 +135,8 @@ public final class IptablesFirewall implements ManagedFirewall {
             String chain = entry.getKey();
             for (Family family : Family.values()) {
                 List<String> now = ownLines(chain, family);
-                List<String> expected = written.getOrDefault(chain, Map.of()).get(family);
-                if (now.equals(expected)) {
+                Written expected = written.getOrDefault(chain, Map.of()).get(family);
+                if (expected != null && now.equals(expected.lines())) {
                     continue;
                 }
                 if (entry.getValue().flushed()) {
@@ -150,9 +160,14 @@ public final class IptablesFirewall implements ManagedFirewall {
 
     private Write write(String chain, Family family, Applied rules, List<String> own) throws FirewallException {
         List<String> policy = IptablesRuleset.policyRules(chain, family, rules.rules());
+        String intent = rules.iface() + "\n" + String.join("\n", policy);
+        Written last = written.getOrDefault(chain, Map.of()).get(family);
+        if (last != null && own.equals(last.lines()) && intent.equals(last.intent())) {
+            return new Write(0, "");
+        }
         String script = IptablesRuleset.apply(chain, rules.iface(), policy, IptablesRuleset.present(chain, own));
         restore(chain, family, script);
-        remember(chain, family);
+        remember(chain, family, intent);
         return new Write(policy.size(), script);
     }
 
@@ -166,7 +181,7 @@ public final class IptablesFirewall implements ManagedFirewall {
             try {
                 List<String> now = ownLines(chain, family);
                 restore(chain, family, IptablesRuleset.restore(chain, before.get(family), IptablesRuleset.present(chain, now)));
-                remember(chain, family);
+                remember(chain, family, null);
                 notes.add(family.tool + " rules restored to the previous ones");
             } catch (FirewallException e) {
                 notes.add(family.tool + " rules could NOT be restored: " + e.getMessage());
@@ -188,11 +203,11 @@ public final class IptablesFirewall implements ManagedFirewall {
         if (!present.isEmpty()) {
             restore(chain, family, IptablesRuleset.remove(chain, keepPolicyChain, present));
         }
-        remember(chain, family);
+        remember(chain, family, null);
     }
 
-    private void remember(String chain, Family family) throws FirewallException {
-        written.computeIfAbsent(chain, c -> new EnumMap<>(Family.class)).put(family, ownLines(chain, family));
+    private void remember(String chain, Family family, String intent) throws FirewallException {
+        written.computeIfAbsent(chain, c -> new EnumMap<>(Family.class)).put(family, new Written(ownLines(chain, family), intent));
     }
 
     private List<String> ownLines(String chain, Family family) throws FirewallException {
