@@ -123,6 +123,18 @@ class NftablesFirewallTest {
         assertThat(firewall.stats().lastTransactionElements()).isEqualTo(2);
     }
 
+    @Test
+    void anApplyRejectedBecauseOthersChangedTheTableIsRecomputedFromTheKernel() throws Exception {
+        NftablesFirewall firewall = new NftablesFirewall(exec);
+        firewall.applyRules(CHAIN, NftTransactionTest.rules(3, i -> 22));
+        // The element the next change deletes is already gone: nft rejects "delete element".
+        ns.sh("nft", "delete element inet plexd " + SET + " { 10.100.1.1 . 10.100.0.1 . tcp . 22 }");
+        List<FirewallRule> changed = NftTransactionTest.rules(3, i -> i == 0 ? 2222 : 22);
+        firewall.applyRules(CHAIN, changed);
+        assertKernelHolds(desired(changed));
+        assertThat(firewall.lastTransaction()).doesNotContain("delete element");
+    }
+
     /** {@code state} as the kernel lists it while someone else's chain is in the table too. */
     private static NftState withSomeone(NftState state) {
         var chains = new java.util.LinkedHashMap<>(state.chains());
