@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * {@code firewall.backend: auto|nftables|iptables} → the backend. A named backend is probed too, so
@@ -47,12 +48,24 @@ public final class FirewallBackends {
      *                                  auto, every backend) cannot run here
      */
     public static ManagedFirewall create(String backend, Config config, Exec exec) throws FirewallException {
+        return create(backend, config, exec, Probes.REAL);
+    }
+
+    /**
+     * How a host is checked for each backend: null when it can run there, otherwise why not. A seam
+     * so tests can present a host without nftables.
+     */
+    record Probes(Function<Exec, String> nftables, Function<Exec, String> iptables) {
+        static final Probes REAL = new Probes(FirewallBackends::probeNftables, FirewallBackends::probeIptables);
+    }
+
+    static ManagedFirewall create(String backend, Config config, Exec exec, Probes probes) throws FirewallException {
         String choice = backend == null ? "" : backend.strip().toLowerCase(Locale.ROOT);
         RuleCompiler.validateChain(config.applyDefaults().chainName());
         ManagedFirewall firewall = switch (choice) {
-            case "nftables" -> require("nftables", probeNftables(exec), new NftablesFirewall(exec));
-            case "iptables" -> require("iptables", probeIptables(exec), new IptablesFirewall(exec));
-            case "auto" -> auto(exec);
+            case "nftables" -> require("nftables", probes.nftables().apply(exec), new NftablesFirewall(exec));
+            case "iptables" -> require("iptables", probes.iptables().apply(exec), new IptablesFirewall(exec));
+            case "auto" -> auto(exec, probes);
             default -> throw new IllegalArgumentException("firewall.backend: unknown value \"" + backend
                     + "\" (expected one of " + String.join(", ", CHOICES) + ")");
         };
@@ -61,12 +74,12 @@ public final class FirewallBackends {
         return firewall;
     }
 
-    private static ManagedFirewall auto(Exec exec) throws FirewallException {
-        String nft = probeNftables(exec);
+    private static ManagedFirewall auto(Exec exec, Probes probes) throws FirewallException {
+        String nft = probes.nftables().apply(exec);
         if (nft == null) {
             return new NftablesFirewall(exec);
         }
-        String iptables = probeIptables(exec);
+        String iptables = probes.iptables().apply(exec);
         if (iptables == null) {
             log.atInfo().addKeyValue("nftables_unusable", nft).log("nftables cannot be used; falling back to iptables");
             return new IptablesFirewall(exec);

@@ -42,6 +42,18 @@ class FirewallBackendsTest {
     }
 
     @Test
+    @Privileged(tools = {"iptables-restore", "ip6tables-restore"})
+    void autoFallsBackToIptablesWhereNftablesCannotRun() throws Exception {
+        FirewallBackends.Probes noNftables = new FirewallBackends.Probes(exec -> "nft: not found", FirewallBackends::probeIptables);
+        try (NetNs ns = NetNs.create("fw")) {
+            assertThat(FirewallBackends.create("auto", CONFIG, ns.exec(), noNftables)).isInstanceOf(IptablesFirewall.class);
+            assertThatThrownBy(() -> FirewallBackends.create("nftables", CONFIG, ns.exec(), noNftables))
+                    .isInstanceOf(FirewallException.class)
+                    .hasMessage("firewall.backend nftables: cannot be used here: nft: not found");
+        }
+    }
+
+    @Test
     @Privileged(tools = {"nft"})
     void aBackendThatCannotRunHereFailsAtStartWithTheReason() {
         // A namespace that does not exist: every tool run through it fails, as on a host without them.
