@@ -9,7 +9,9 @@ import dev.plexd.daemon.metrics.DaemonMetrics;
 import dev.plexd.daemon.metrics.InstrumentedFirewall;
 import dev.plexd.daemon.state.StatePersister;
 import dev.plexd.daemon.state.StateStore;
+import dev.plexd.firewall.ManagedFirewall;
 import dev.plexd.policy.Enforcer;
+import dev.plexd.policy.FirewallController;
 import dev.plexd.policy.PolicyEngine;
 import dev.plexd.policy.PolicyReconcileHandler;
 import dev.plexd.reconcile.FileStateSource;
@@ -133,7 +135,12 @@ public final class Daemon {
         }
         InstrumentedFirewall firewall = null;
         if (config.firewall().backend() != DaemonConfig.FirewallBackend.NONE) {
-            firewall = new InstrumentedFirewall(wiring.firewall().create(config.firewall()), metrics);
+            FirewallController backend = wiring.firewall().create(config.firewall(), config.policy().toPolicyConfig());
+            if (backend instanceof ManagedFirewall managed) {
+                FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
+                shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
+            }
+            firewall = new InstrumentedFirewall(backend, metrics);
         }
 
         NodeKey key;

@@ -1,7 +1,11 @@
 package dev.plexd.daemon;
 
 import dev.plexd.daemon.config.DaemonConfig;
+import dev.plexd.firewall.FirewallBackends;
+import dev.plexd.firewall.ManagedFirewall;
+import dev.plexd.policy.Config;
 import dev.plexd.policy.FirewallController;
+import dev.plexd.policy.FirewallException;
 import dev.plexd.sys.Exec;
 import dev.plexd.wireguard.KernelController;
 import dev.plexd.wireguard.UapiController;
@@ -18,10 +22,14 @@ import java.nio.file.Path;
 public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, ServiceFilterFactory services,
                      ControlPlaneFactory controlPlane) {
 
-    /** {@code firewall.backend} → the kernel backend. Not called for {@code none}. */
+    /**
+     * {@code firewall.backend} → the kernel backend. Not called for {@code none}. A
+     * {@link ManagedFirewall} also gets the daemon's drift checks and metrics.
+     */
     @FunctionalInterface
     public interface FirewallFactory {
-        FirewallController create(DaemonConfig.Firewall config) throws ComponentUnavailableException, IOException;
+        FirewallController create(DaemonConfig.Firewall config, Config policy)
+                throws ComponentUnavailableException, IOException, FirewallException;
     }
 
     /**
@@ -58,9 +66,7 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
     /** What this build provides; its OS tools ({@code ip}, {@code wg}, wireguard-go) run through {@code exec}. */
     public static Wiring builtIn(Exec exec) {
         return new Wiring(
-                config -> {
-                    throw notInBuild("firewall.backend " + config.backend().key());
-                },
+                (config, policy) -> FirewallBackends.create(config.backend().key(), policy, exec),
                 (config, spec) -> openDataPlane(config, spec, exec),
                 configDir -> {
                     throw new ComponentUnavailableException(

@@ -149,13 +149,10 @@ class DaemonTest {
     @Test
     void aComponentMissingFromTheBuildFailsStartClearlyAndCleansUp() throws Exception {
         LocalNode node = new LocalNode(dir);
-        Daemon daemon = new Daemon(node.config(), Wiring.builtIn().withFirewall(cfg -> node.firewall));
+        Daemon daemon = new Daemon(node.config(), Wiring.builtIn().withFirewall((cfg, policy) -> node.firewall));
         assertThatThrownBy(daemon::start).isInstanceOf(ComponentUnavailableException.class)
                 .hasMessage("wireguard.mode userspace: not available in this build");
         assertThat(node.socket).doesNotExist();
-
-        Daemon noFirewall = new Daemon(node.config(), Wiring.builtIn().withDataPlane(node.dataPlane()));
-        assertThatThrownBy(noFirewall::start).hasMessage("firewall.backend nftables: not available in this build");
 
         Daemon noServices = new Daemon(node.config("services.enabled=true"), node.wiring());
         assertThatThrownBy(noServices::start).hasMessageStartingWith("services.enabled: the service filter is not available");

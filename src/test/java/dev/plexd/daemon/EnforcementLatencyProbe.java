@@ -81,7 +81,7 @@ public final class EnforcementLatencyProbe {
             Daemon daemon = new Daemon(config, Wiring.builtIn()
                     .withDataPlane((cfg, spec) -> ControllerDataPlane.open(wireGuard, spec, () -> {
                     }))
-                    .withFirewall(cfg -> firewall));
+                    .withFirewall((cfg, policy) -> firewall));
             daemon.start();
             try {
                 awaitPort(applied, 1000, System.nanoTime());

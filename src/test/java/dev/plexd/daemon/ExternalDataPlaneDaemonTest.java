@@ -15,11 +15,12 @@ import static dev.plexd.daemon.DaemonTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code wireguard.mode: external} as {@link Wiring#builtIn} wires it: wireguard-go started and
- * supervised over UAPI in a namespace, the interface addressed with the mesh prefix and up, the
- * policy's peers configured, and everything gone after shutdown.
+ * {@code wireguard.mode: external} and {@code firewall.backend: nftables} as {@link Wiring#builtIn}
+ * wires them: wireguard-go started and supervised over UAPI in a namespace, the interface addressed
+ * with the mesh prefix and up, the policy's peers configured and its rules in nftables, and the
+ * data plane gone after shutdown.
  */
-@Privileged(tools = {"wireguard-go", "wg", "ip"})
+@Privileged(tools = {"wireguard-go", "wg", "ip", "nft"})
 class ExternalDataPlaneDaemonTest {
 
     @TempDir
@@ -34,7 +35,7 @@ class ExternalDataPlaneDaemonTest {
             String wireguardGo = ns.sh("sh", "-c", "command -v wireguard-go").stdout().strip();
             Daemon daemon = new Daemon(node.config("wireguard.mode=external", "wireguard.external_binary=" + wireguardGo,
                     "wireguard.interface=" + iface,
-                    "node.mesh_ip=10.100.0.1", "firewall.backend=none", "wireguard.listen_port=51841"), Wiring.builtIn(ns.exec()));
+                    "node.mesh_ip=10.100.0.1", "firewall.backend=nftables", "wireguard.listen_port=51841"), Wiring.builtIn(ns.exec()));
             daemon.start();
             try {
                 await("first reconcile", () -> daemon.status().ready());
@@ -46,6 +47,9 @@ class ExternalDataPlaneDaemonTest {
                 // alpha may reach beta only: gamma is not configured.
                 assertThat(ns.sh("wg", "show", iface, "allowed-ips").stdout().strip())
                         .isEqualTo(LocalNode.BETA_KEY + "\t10.100.0.2/32");
+                // The nftables backend built in, driven in the namespace: alpha may reach beta on tcp/22.
+                String ruleset = ns.sh("nft", "list", "ruleset").stdout();
+                assertThat(ruleset).contains("plexd-mesh").contains("10.100.0.2");
                 var metrics = PrometheusText.parse(new ApiClient(node.socket, Duration.ofSeconds(5)).get("/metrics").text());
                 assertThat(metrics).containsKeys("plexd_bytes_total{direction=\"rx\"}", "plexd_bytes_total{direction=\"tx\"}");
             } finally {

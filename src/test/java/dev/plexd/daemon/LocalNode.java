@@ -55,7 +55,7 @@ public final class LocalNode {
     }
 
     public Wiring wiring() {
-        return Wiring.builtIn().withDataPlane(dataPlane()).withFirewall(cfg -> firewall);
+        return Wiring.builtIn().withDataPlane(dataPlane()).withFirewall((cfg, policy) -> firewall);
     }
 
     /** The in-memory data plane; closing it sets {@link #dataPlaneClosed}. */

@@ -20,7 +20,7 @@ public final class StartupProbe {
     public static void main(String[] args) {
         Wiring wiring = Wiring.builtIn().withDataPlane((cfg, spec) -> ControllerDataPlane.open(new InMemoryWireGuard(), spec, () -> {
                 }))
-                .withFirewall(cfg -> new RecordingFirewall());
+                .withFirewall((cfg, policy) -> new RecordingFirewall());
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine cli = Main.commandLine(new CommandLine.IFactory() {
             @Override

@@ -105,6 +105,13 @@ public final class DaemonMetrics {
                 .callback(cb -> cb.call(errors.getAsDouble())).register(registry);
     }
 
+    /** Firewall drift checks that found rules changed outside plexd and restored them. */
+    public void registerFirewallDriftRepairs(DoubleSupplier repairs) {
+        CounterWithCallback.builder().name("plexd_firewall_drift_repairs_total")
+                .help("Firewall drift checks that found plexd's rules changed from outside and restored them")
+                .callback(cb -> cb.call(repairs.getAsDouble())).register(registry);
+    }
+
     /** Verified events handed to handlers, by event type. */
     public void registerEventsReceived(Supplier<Map<String, ? extends Number>> byType) {
         labeledCounter("plexd_events_received_total", "Verified control-plane events received, by type", "type", byType);
