@@ -27,10 +27,11 @@ import java.util.concurrent.TimeUnit;
  * plane on loopback, {@code peers} peers in the mesh. Times the path from an edit of the control
  * plane's state file (a policy rule's port changes) through the signed {@code policy_updated}
  * event, the reconcile and the policy engine to the firewall backend's {@code applyRules}, over
- * {@code changes} edits; then prints the process's resident memory. The data plane and the firewall
- * backend are in memory, so the figures are plexd's own path without {@code nft}/{@code wg}.
+ * {@code changes} edits; then prints the process's resident memory. The data plane is in memory; the
+ * firewall backend too, or — given a network namespace — the real nftables backend inside it, so
+ * the figures are plexd's own path, with or without {@code nft}, never with {@code wg}.
  *
- * <p>Usage: {@code EnforcementLatencyProbe <peers> <changes>}
+ * <p>Usage: {@code EnforcementLatencyProbe <peers> <changes> [netns]}
  */
 public final class EnforcementLatencyProbe {
 
@@ -52,24 +53,42 @@ public final class EnforcementLatencyProbe {
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
 
         BlockingQueue<Applied> applied = new LinkedBlockingQueue<>();
-        FirewallController firewall = new FirewallController() {
-            @Override
-            public void ensureChain(String chain) {
-            }
+        String netns = args.length > 2 ? args[2] : null;
+        Wiring.FirewallFactory firewall = (cfg, policy) -> {
+            FirewallController kernel = netns == null ? null
+                    : dev.plexd.firewall.FirewallBackends.create("nftables", policy, dev.plexd.sys.Exec.inNetns(netns));
+            return new FirewallController() {
+                @Override
+                public void ensureChain(String chain) throws dev.plexd.policy.FirewallException {
+                    if (kernel != null) {
+                        kernel.ensureChain(chain);
+                    }
+                }
 
-            @Override
-            public void applyRules(String chain, List<FirewallRule> rules) {
-                long now = System.nanoTime();
-                rules.stream().filter(r -> r.port() != 0).findFirst().ifPresent(r -> applied.add(new Applied(r.port(), now)));
-            }
+                /** Timed when the backend returns: the rules are in the kernel then. */
+                @Override
+                public void applyRules(String chain, List<FirewallRule> rules) throws dev.plexd.policy.FirewallException {
+                    if (kernel != null) {
+                        kernel.applyRules(chain, rules);
+                    }
+                    long now = System.nanoTime();
+                    rules.stream().filter(r -> r.port() != 0).findFirst().ifPresent(r -> applied.add(new Applied(r.port(), now)));
+                }
 
-            @Override
-            public void flushChain(String chain) {
-            }
+                @Override
+                public void flushChain(String chain) throws dev.plexd.policy.FirewallException {
+                    if (kernel != null) {
+                        kernel.flushChain(chain);
+                    }
+                }
 
-            @Override
-            public void deleteChain(String chain) {
-            }
+                @Override
+                public void deleteChain(String chain) throws dev.plexd.policy.FirewallException {
+                    if (kernel != null) {
+                        kernel.deleteChain(chain);
+                    }
+                }
+            };
         };
         try (DevControlPlane plane = DevControlPlane.start(new DevControlPlane.Options(state, new InetSocketAddress("127.0.0.1", 0),
                 dir.resolve("signing.pem"), token, null, Duration.ofSeconds(15), 1024))) {
@@ -81,7 +100,7 @@ public final class EnforcementLatencyProbe {
             Daemon daemon = new Daemon(config, Wiring.builtIn()
                     .withDataPlane((cfg, spec) -> ControllerDataPlane.open(wireGuard, spec, () -> {
                     }))
-                    .withFirewall((cfg, policy) -> firewall));
+                    .withFirewall(firewall));
             daemon.start();
             try {
                 awaitPort(applied, 1000, System.nanoTime());
@@ -101,8 +120,8 @@ public final class EnforcementLatencyProbe {
                     Thread.sleep(20); // let the cycle finish before the next edit
                 }
                 Arrays.sort(micros);
-                System.out.printf("peers %d, changes %d: state file edit -> firewall applyRules  p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
-                        peers, changes, micros[changes / 2] / 1000.0, micros[(int) Math.ceil(changes * 0.99) - 1] / 1000.0,
+                System.out.printf("peers %d, changes %d, firewall %s: state file edit -> applyRules returned  p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+                        peers, changes, netns == null ? "in memory" : "nftables in " + netns, micros[changes / 2] / 1000.0, micros[(int) Math.ceil(changes * 0.99) - 1] / 1000.0,
                         micros[changes - 1] / 1000.0);
                 System.out.printf("peers configured %d; resident memory (VmRSS) %s; heap used %d MB%n",
                         wireGuard.peerKeys(config.wireguard().iface()).size(), rss(),
