@@ -52,7 +52,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * </ol>
  *
  * Shutdown runs the registered steps in reverse within {@code shutdown.timeout}: event stream,
- * reconciler, optional firewall teardown, data plane, service filter, API. A failure during start
+ * reconciler, firewall drift checks, optional firewall teardown, data plane, service filter, API.
+ * A failure during start
  * runs the same steps for what had started.
  */
 public final class Daemon {
@@ -133,13 +134,10 @@ public final class Daemon {
                         .log("service policy files have errors; see plexd status");
             }
         }
+        FirewallController backend = null;
         InstrumentedFirewall firewall = null;
         if (config.firewall().backend() != DaemonConfig.FirewallBackend.NONE) {
-            FirewallController backend = wiring.firewall().create(config.firewall(), config.policy().toPolicyConfig());
-            if (backend instanceof ManagedFirewall managed) {
-                FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
-                shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
-            }
+            backend = wiring.firewall().create(config.firewall(), config.policy().toPolicyConfig());
             firewall = new InstrumentedFirewall(backend, metrics);
         }
 
@@ -182,6 +180,11 @@ public final class Daemon {
         Enforcer enforcer = new Enforcer(new PolicyEngine(), firewall, config.policy().toPolicyConfig());
         if (config.shutdown().teardownFirewall()) {
             shutdownSteps.push(new Step("firewall teardown", enforcer::teardown));
+        }
+        if (backend instanceof ManagedFirewall managed) {
+            // Stopped before a teardown, so no drift check restores the chain being removed.
+            FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
+            shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
         }
         WireGuardManager manager = new WireGuardManager(wg, iface);
         PolicyReconcileHandler handler = new PolicyReconcileHandler(enforcer, manager, identity.id(),
