@@ -53,8 +53,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *
  * Shutdown runs the registered steps in reverse within {@code shutdown.timeout}: event stream,
  * reconciler, firewall drift checks, optional firewall teardown, data plane, service filter, API.
- * A failure during start
- * runs the same steps for what had started.
+ * A failure during start runs the same steps for what had started.
  */
 public final class Daemon {
 
