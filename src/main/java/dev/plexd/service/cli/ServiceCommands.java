@@ -421,9 +421,15 @@ final class ServiceCommands {
         }
     }
 
-    @Command(name = "reload", description = "Validate and compile every policy file; problems are printed as file:line: message (token).",
+    @Command(name = "reload", description = {
+            "Validate and compile every policy file, then ask the running daemon to apply them now.",
+            "Problems are printed as file:line: message (token)."},
             exitCodeOnInvalidInput = USAGE, exitCodeOnExecutionException = USAGE)
     static final class Reload extends Base {
+
+        @Option(names = "--api-socket", paramLabel = "PATH",
+                description = "The daemon's local API socket (default: ${DEFAULT-VALUE}).")
+        Path apiSocket = UnixSocketReloadClient.DEFAULT_SOCKET;
 
         @Override
         int run() {
@@ -447,7 +453,31 @@ final class ServiceCommands {
                     ? "Service policy OK: " + set.allRules().size() + " rules in " + files + " files (default: "
                     + set.defaultAction() + ")"
                     : "No service policies configured (default: allow all)");
-            return OK;
+            ReloadClient daemon = new UnixSocketReloadClient(apiSocket);
+            ReloadClient.Outcome outcome;
+            try {
+                outcome = daemon.reload();
+            } catch (IOException e) {
+                return usage("cannot reach the daemon at " + apiSocket + ": " + e.getMessage());
+            }
+            return switch (outcome) {
+                case ReloadClient.Outcome.NoDaemon(String where) -> {
+                    out().println("No running daemon at " + where + ": the files are saved; a running daemon picks them up"
+                            + " by its directory watcher, a starting one reads them.");
+                    yield OK;
+                }
+                case ReloadClient.Outcome.Reloaded(List<String> errors) when errors.isEmpty() -> {
+                    out().println("Daemon reloaded the service policy.");
+                    yield OK;
+                }
+                case ReloadClient.Outcome.Reloaded(List<String> errors) -> {
+                    err().println("The daemon rejected the files; its last good policy stays in force:");
+                    errors.forEach(error -> err().println(error));
+                    yield BAD_POLICY;
+                }
+                case ReloadClient.Outcome.Failed(int status, String body) ->
+                        usage("the daemon answered HTTP " + status + (body.isEmpty() ? "" : ": " + body));
+            };
         }
     }
 }

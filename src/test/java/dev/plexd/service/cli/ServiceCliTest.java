@@ -159,7 +159,8 @@ class ServiceCliTest {
     void noServicesDirectory() {
         assertThat(ok("list")).isEqualTo("No service policies configured (default: allow all)\n");
         assertThat(ok("check", "x", "udp", "53")).isEqualTo("allow (default)\n");
-        assertThat(ok("reload")).isEqualTo("No service policies configured (default: allow all)\n");
+        assertThat(ok("reload", "--api-socket", configDir.resolve("api.sock").toString()))
+                .startsWith("No service policies configured (default: allow all)\nNo running daemon at ");
         assertThat(ok("reset")).isEqualTo("No service policies to reset.\n");
     }
 
@@ -249,7 +250,75 @@ class ServiceCliTest {
         ok("default", "deny");
         ok("allow", "tcp", "22");
         ok("allow", "--peer", "n1", "udp", "53");
-        assertThat(ok("reload")).isEqualTo("Service policy OK: 2 rules in 2 files (default: deny)\n");
+        Path socket = configDir.resolve("api.sock");
+        assertThat(ok("reload", "--api-socket", socket.toString())).isEqualTo(
+                "Service policy OK: 2 rules in 2 files (default: deny)\n"
+                        + "No running daemon at " + socket + ": the files are saved; a running daemon picks them up"
+                        + " by its directory watcher, a starting one reads them.\n");
+    }
+
+    @Test
+    void reloadAsksTheRunningDaemonOverItsUnixSocket() throws Exception {
+        ok("allow", "tcp", "22");
+        Path socket = configDir.resolve("api.sock");
+        try (FakeDaemon daemon = new FakeDaemon(socket, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 31\r\n\r\n{\"reloaded\":true,\"errors\":[]}\n")) {
+            assertThat(ok("reload", "--api-socket", socket.toString()))
+                    .endsWith("Daemon reloaded the service policy.\n");
+            assertThat(daemon.request()).startsWith("POST /v1/service/reload HTTP/1.1\r\n").contains("Content-Length: 0\r\n");
+        }
+        String chunkedBody = "{\"reloaded\":false,\"errors\":[\"services/peer/x.policy:1: unknown action (permit)\"]}";
+        try (FakeDaemon _ = new FakeDaemon(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(chunkedBody.length()) + "\r\n" + chunkedBody + "\r\n0\r\n\r\n")) {
+            Run run = plexd("reload", "--api-socket", socket.toString());
+            assertThat(run.exit()).isEqualTo(ServiceCommand.BAD_POLICY);
+            assertThat(run.err()).isEqualTo("The daemon rejected the files; its last good policy stays in force:\n"
+                    + "services/peer/x.policy:1: unknown action (permit)\n");
+        }
+        try (FakeDaemon _ = new FakeDaemon(socket, "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found")) {
+            assertUsage(plexd("reload", "--api-socket", socket.toString()), "error: the daemon answered HTTP 404: not found");
+        }
+        // A socket file left by a daemon that is gone: nobody listens.
+        assertThat(socket).exists();
+        assertThat(ok("reload", "--api-socket", socket.toString())).contains("No running daemon at " + socket);
+    }
+
+    /** A real unix-socket server answering one request with a canned HTTP response. */
+    private static final class FakeDaemon implements AutoCloseable {
+        private final java.nio.channels.ServerSocketChannel server;
+        private final Thread thread;
+        private volatile String request = "";
+
+        FakeDaemon(Path socket, String response) throws Exception {
+            Files.deleteIfExists(socket);
+            server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            thread = Thread.ofPlatform().start(() -> {
+                try (var channel = server.accept()) {
+                    var buffer = java.nio.ByteBuffer.allocate(4096);
+                    StringBuilder text = new StringBuilder();
+                    while (!text.toString().contains("\r\n\r\n") && channel.read(buffer) > 0) {
+                        text.append(new String(buffer.array(), 0, buffer.position(), java.nio.charset.StandardCharsets.US_ASCII));
+                        buffer.clear();
+                    }
+                    request = text.toString();
+                    channel.write(java.nio.ByteBuffer.wrap(response.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                } catch (java.io.IOException e) {
+                    request = "failed: " + e;
+                }
+            });
+        }
+
+        String request() throws InterruptedException {
+            thread.join(5_000);
+            return request;
+        }
+
+        @Override
+        public void close() throws Exception {
+            thread.join(5_000);
+            server.close(); // the socket file stays, like after a crashed daemon
+        }
     }
 
     @Test
