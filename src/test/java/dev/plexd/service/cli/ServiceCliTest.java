@@ -315,8 +315,12 @@ class ServiceCliTest {
         }
 
         @Override
-        public void close() throws Exception {
-            thread.join(5_000);
+        public void close() throws java.io.IOException {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             server.close(); // the socket file stays, like after a crashed daemon
         }
     }
