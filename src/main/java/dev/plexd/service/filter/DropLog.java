@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Samples of dropped packets for the log, at most {@link #LINES_PER_SECOND} a second. The data
@@ -29,8 +28,8 @@ final class DropLog {
     private final AtomicLongArray published = new AtomicLongArray(CAPACITY);
     private final AtomicLong claimed = new AtomicLong();
     private volatile long limit = LINES_PER_SECOND;
-    private final LongAdder drops = new LongAdder();
     private long drained;
+    private long dropsAtLastDrain;
 
     /** One sampled drop: the slot, why, and the packet's first bytes. */
     record Sample(int slot, DropReason reason, byte[] head) {
@@ -42,7 +41,6 @@ final class DropLog {
 
     /** Called on the data plane's thread for every dropped packet. */
     void offer(int slot, int reasonCode, ByteBuffer packet, int offset, int length) {
-        drops.increment();
         long seq = claimed.get();
         // Over this second's budget, or another thread is taking this entry: the counters have it.
         if (seq >= limit || !claimed.compareAndSet(seq, seq + 1)) {
@@ -62,8 +60,14 @@ final class DropLog {
         published.set(entry, seq + 1);
     }
 
-    /** Takes the samples published since the last drain and opens the next second's budget. One caller at a time. */
-    synchronized Batch drain() {
+    /**
+     * Takes the samples published since the last drain and opens the next second's budget. One
+     * caller at a time.
+     *
+     * @param dropsSoFar all drops counted so far ({@link FilterCounters#totalDrops()}): the data
+     *                   plane's thread counts each drop once, there, not again here
+     */
+    synchronized Batch drain(long dropsSoFar) {
         long end = claimed.get();
         List<Sample> samples = new ArrayList<>();
         long seq = drained;
@@ -79,7 +83,9 @@ final class DropLog {
         }
         drained = seq;
         limit = seq + LINES_PER_SECOND;
-        long total = drops.sumThenReset();
+        // Counters of a re-bound slot restart from zero, so the difference can dip: never report less than none.
+        long total = Math.max(0, dropsSoFar - dropsAtLastDrain);
+        dropsAtLastDrain = dropsSoFar;
         return new Batch(samples, Math.max(0, total - samples.size()));
     }
 }

@@ -51,6 +51,18 @@ final class FilterCounters {
         return sum;
     }
 
+    /** Every drop of every reason and slot: one pass over the array, off the per-packet path. */
+    long totalDrops() {
+        long sum = 0;
+        int reasons = DropReason.values().length;
+        for (int row = 0; row < ROWS; row++) {
+            for (int code = 1; code <= reasons; code++) {
+                sum += (long) LONGS.getOpaque(counts, row * STRIDE + code);
+            }
+        }
+        return sum;
+    }
+
     private static int row(int slot) {
         return slot >= 0 && slot < InboundFilter.MAX_PEER_SLOTS ? slot : InboundFilter.MAX_PEER_SLOTS;
     }

@@ -214,7 +214,7 @@ public final class ServiceFilter implements InboundFilter {
      * this once a second; it never runs on the data plane's threads.
      */
     public void logDrops() {
-        DropLog.Batch batch = dropLog.drain();
+        DropLog.Batch batch = dropLog.drain(counters.totalDrops());
         CompiledPolicy snapshot = current;
         for (DropLog.Sample sample : batch.samples()) {
             String peer = snapshot.label(sample.slot());
