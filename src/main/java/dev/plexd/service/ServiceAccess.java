@@ -181,6 +181,14 @@ public final class ServiceAccess implements AutoCloseable {
         }
     }
 
+    /**
+     * The problems of the last reload or peer update, one {@code file:line: message (token)} each;
+     * empty when the policy in force is what the files say.
+     */
+    public List<String> errors() {
+        return status().errors();
+    }
+
     public synchronized ServiceStatus status() {
         PolicySet set = inForce == null ? PolicySet.DENY_ALL : inForce;
         List<String> warnings = new ArrayList<>(directory.warnings());

@@ -109,7 +109,7 @@ class ServiceAccessTest {
         services().global("alow tcp 22\n");
         ServiceAccess access = started();
         assertThat(access.status().ok()).isFalse();
-        assertThat(access.status().errors()).containsExactly("services/global.policy:1: unknown action, expected allow or deny (alow)");
+        assertThat(access.errors()).containsExactly("services/global.policy:1: unknown action, expected allow or deny (alow)");
         assertThat(allows(access.filter(), 22)).isFalse();
         assertThat(allows(access.filter(), 80)).isFalse();
         // Peer changes keep it closed and keep reporting the files.
