@@ -421,6 +421,10 @@ final class ServiceCommands {
         }
     }
 
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     @Command(name = "reload", description = {
             "Validate and compile every policy file, then ask the running daemon to apply them now.",
             "Problems are printed as file:line: message (token)."},
@@ -450,7 +454,7 @@ final class ServiceCommands {
             }
             int files = (set.global().isEmpty() ? 0 : 1) + set.peers().size() + set.orgs().size();
             out().println(set.configured()
-                    ? "Service policy OK: " + set.allRules().size() + " rules in " + files + " files (default: "
+                    ? "Service policy OK: " + count(set.allRules().size(), "rule") + " in " + count(files, "file") + " (default: "
                     + set.defaultAction() + ")"
                     : "No service policies configured (default: allow all)");
             ReloadClient daemon = new UnixSocketReloadClient(apiSocket);
