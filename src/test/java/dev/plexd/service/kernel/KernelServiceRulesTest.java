@@ -2,6 +2,7 @@ package dev.plexd.service.kernel;
 
 import dev.plexd.service.MeshPeer;
 import dev.plexd.service.PeerDirectory;
+import dev.plexd.service.ServiceAccess;
 import dev.plexd.service.policy.PolicySet;
 import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.sys.Exec;
@@ -155,6 +156,65 @@ class KernelServiceRulesTest {
                     server.close();
                 }
             }
+        }
+    }
+
+    @Test
+    @Privileged(tools = {"ip", "nft"})
+    void serviceAccessKeepsTheKernelTableInStepWithTheFilesAndFailsClosed() throws Exception {
+        String meshIf = "pxs" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff)) + "k";
+        try (NetNs node = NetNs.create("sv")) {
+            ServicesDir files = new ServicesDir(configDir).global("alow tcp 22\n");
+            try (ServiceAccess access = new ServiceAccess(configDir, new KernelServiceRules(node.exec(), meshIf),
+                    java.time.Clock.systemUTC())) {
+                access.updatePeers(peers().peers());
+                access.start();
+                // Bad files and no good policy yet: the kernel drops everything but ICMP on the mesh interface.
+                assertThat(access.status().ok()).isFalse();
+                assertThat(table(node)).contains("meta l4proto { icmp, ipv6-icmp } accept", "meta l4proto tcp drop", "meta l4proto udp drop")
+                        .endsWith("drop\n\t}\n}\n");
+
+                files.defaultAction("deny").global("allow tcp 22\n").peer("db-admin", "allow tcp 5432\n");
+                awaitTable(node, "tcp dport vmap { 0-21 : drop, 22 : accept, 23-5431 : drop, 5432 : accept, 5433-65535 : drop }");
+                assertThat(table(node)).contains("192.0.2.2 : jump policy-0");
+                assertThat(access.status().ok()).isTrue();
+
+                // A bad edit changes nothing in the kernel.
+                String good = table(node);
+                files.peer("db-admin", "allow tcp 5432 extra\n");
+                awaitStatus(access, false);
+                assertThat(table(node)).isEqualTo(good);
+                assertThat(access.errors()).containsExactly(
+                        "services/peer/db-admin.policy:1: unexpected text after the port (extra)");
+
+                files.peer("db-admin", "allow tcp 5433\n");
+                awaitTable(node, "5433 : accept");
+                assertThat(access.status().ok()).isTrue();
+            }
+        }
+    }
+
+    private static String table(NetNs node) throws Exception {
+        return node.sh("nft", "list", "table", "inet", KernelServiceRules.TABLE).stdout();
+    }
+
+    private static void awaitTable(NetNs node, String fragment) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!table(node).contains(fragment)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("table never contained " + fragment + ":\n" + table(node));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitStatus(ServiceAccess access, boolean ok) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (access.status().ok() != ok) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("status never became ok=" + ok + ": " + access.status());
+            }
+            Thread.sleep(20);
         }
     }
 
