@@ -42,9 +42,16 @@ final class DropLog {
     /** Called on the data plane's thread for every dropped packet. */
     void offer(int slot, int reasonCode, ByteBuffer packet, int offset, int length) {
         long seq = claimed.get();
-        // Over this second's budget, or another thread is taking this entry: the counters have it.
-        if (seq >= limit || !claimed.compareAndSet(seq, seq + 1)) {
-            return;
+        // Over this second's budget (the usual case under a flood): the counters have it. Kept
+        // this small so the JIT inlines it into the per-packet path.
+        if (seq < limit) {
+            sample(seq, slot, reasonCode, packet, offset, length);
+        }
+    }
+
+    private void sample(long seq, int slot, int reasonCode, ByteBuffer packet, int offset, int length) {
+        if (!claimed.compareAndSet(seq, seq + 1)) {
+            return; // another thread took this entry
         }
         int entry = (int) (seq & (CAPACITY - 1));
         slots[entry] = slot;
