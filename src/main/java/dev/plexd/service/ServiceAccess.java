@@ -75,9 +75,10 @@ public final class ServiceAccess implements AutoCloseable {
      * files do not fail the start: they are reported and the filter stays closed until they are fixed.
      */
     public void start() throws IOException {
-        reload();
+        // Watch first, then read: a change made while the first load runs still triggers a reload.
         watcher = new PolicyWatcher(configDir, this::reload);
         watcher.start();
+        reload();
         dropLogger = Executors.newSingleThreadScheduledExecutor(
                 runnable -> Thread.ofPlatform().daemon(true).name("service-drop-log").unstarted(runnable));
         dropLogger.scheduleAtFixedRate(filter::logDrops, 1, 1, TimeUnit.SECONDS);
