@@ -133,11 +133,12 @@ public final class ServiceAccess implements AutoCloseable {
     /** Installs a policy in the filter and the kernel; true when everything took. */
     private boolean apply(PolicySet set, PeerDirectory peers) {
         try {
-            filter.install(set, peers);
+            // Kernel first: when nft refuses the table, the filter keeps the last good policy too.
             if (kernel != null) {
                 kernelWarnings = kernel.apply(set, peers);
                 kernelWarnings.forEach(warning -> log.atWarn().log(warning));
             }
+            filter.install(set, peers);
         } catch (PolicyException e) {
             applyErrors = messages(e);
             reject(applyErrors);
