@@ -247,7 +247,7 @@ class KernelServiceRulesTest {
 
     private static void acceptForever(ServerSocket server) {
         while (!server.isClosed()) {
-            try (Socket ignored = server.accept()) {
+            try (Socket _ = server.accept()) {
                 // connection established is all the test needs
             } catch (java.io.IOException e) {
                 return;
