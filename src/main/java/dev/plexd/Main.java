@@ -2,6 +2,7 @@ package dev.plexd;
 
 import dev.plexd.controlplane.ControlPlaneCommand;
 import dev.plexd.logging.LogSetup;
+import dev.plexd.service.cli.ServiceCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,6 +20,7 @@ import java.util.concurrent.Callable;
                 dev.plexd.daemon.cli.StatusCommand.class,
                 dev.plexd.daemon.cli.PeersCommand.class,
                 dev.plexd.daemon.cli.PoliciesCommand.class,
+                ServiceCommand.class,
                 ControlPlaneCommand.class})
 public final class Main implements Callable<Integer> {
 
