@@ -67,7 +67,7 @@ public final class Daemon {
     /** Pushed as components start, popped by the shutdown thread (which must not need the daemon's monitor). */
     private final Deque<Step> shutdownSteps = new ConcurrentLinkedDeque<>();
 
-    private ServiceFilter services;
+    private ServiceControl services;
     private boolean stopped;
 
     private record Step(String name, Action action) {
@@ -122,8 +122,8 @@ public final class Daemon {
 
         InboundFilter filter = InboundFilter.ALLOW_ALL;
         if (config.services().enabled()) {
-            services = wiring.services().open(config.configDir());
-            ServiceFilter opened = services;
+            services = wiring.services().open(config);
+            ServiceControl opened = services;
             shutdownSteps.push(new Step("service filter", opened::close));
             opened.registerMetrics(metrics);
             filter = opened.filter();
@@ -265,7 +265,7 @@ public final class Daemon {
 
     /** SIGHUP and {@code POST /v1/services/reload}. */
     public List<String> reloadServices() throws IOException {
-        ServiceFilter filter = services;
+        ServiceControl filter = services;
         if (filter == null) {
             log.info("service reload requested, but service access control is not running");
             return List.of();

@@ -40,7 +40,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
     private volatile Enforcer enforcer;
     private volatile WireGuardManager wireGuard;
     private volatile InstrumentedFirewall firewall;
-    private volatile ServiceFilter services;
+    private volatile ServiceControl services;
     private volatile ControlPlaneLink controlPlane;
     private volatile Reconciler reconciler;
 
@@ -67,7 +67,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
         this.firewall = firewall;
     }
 
-    void attachServices(ServiceFilter services) {
+    void attachServices(ServiceControl services) {
         this.services = services;
     }
 
@@ -120,7 +120,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
         List<Peer> allowed = allowedPeers(state);
         WireGuardManager wg = wireGuard;
         InstrumentedFirewall fw = firewall;
-        ServiceFilter svc = services;
+        ServiceControl svc = services;
         ControlPlaneLink cp = controlPlane;
         return new NodeStatus(Version.get(), startedAt,
                 new NodeStatus.Identity(id == null ? null : id.id(), id == null ? null : id.meshIp(),
@@ -183,7 +183,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
     }
 
     int servicePolicyErrors() {
-        ServiceFilter svc = services;
+        ServiceControl svc = services;
         return svc == null ? 0 : svc.errors().size();
     }
 

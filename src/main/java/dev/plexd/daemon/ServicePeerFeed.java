@@ -17,12 +17,12 @@ final class ServicePeerFeed implements Consumer<CycleResult> {
 
     private static final Logger log = LoggerFactory.getLogger(ServicePeerFeed.class);
 
-    private final ServiceFilter services;
+    private final ServiceControl services;
     private final Reconciler reconciler;
     private List<Peer> given;
 
     /** @param restored the peers already given at start (restored state), or null */
-    ServicePeerFeed(ServiceFilter services, Reconciler reconciler, List<Peer> restored) {
+    ServicePeerFeed(ServiceControl services, Reconciler reconciler, List<Peer> restored) {
         this.services = services;
         this.reconciler = reconciler;
         this.given = restored;

@@ -11,7 +11,6 @@ import dev.plexd.wireguard.KernelController;
 import dev.plexd.wireguard.UapiController;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * The construction points of the components the daemon runs, each chosen by configuration. This
@@ -42,10 +41,13 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         DataPlane open(DaemonConfig.WireGuard config, InterfaceSpec spec) throws ComponentUnavailableException, IOException;
     }
 
-    /** {@code services.enabled: true} → the compiled filter over {@code <config_dir>/services/}. */
+    /**
+     * {@code services.enabled: true} → service access control over {@code <config_dir>/services/},
+     * enforced as {@code wireguard.mode} allows (in the userspace data plane, or in the kernel).
+     */
     @FunctionalInterface
     public interface ServiceFilterFactory {
-        ServiceFilter open(Path configDir) throws ComponentUnavailableException, IOException;
+        ServiceControl open(DaemonConfig config) throws ComponentUnavailableException, IOException;
     }
 
     /**
@@ -68,10 +70,7 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         return new Wiring(
                 (config, policy) -> FirewallBackends.create(config.backend().key(), policy, exec),
                 (config, spec) -> openDataPlane(config, spec, exec),
-                configDir -> {
-                    throw new ComponentUnavailableException(
-                            "services.enabled: the service filter is not available in this build (set services.enabled: false)");
-                },
+                config -> ServiceAccessControl.open(config, exec),
                 ControlPlaneNodeLink::connect);
     }
 

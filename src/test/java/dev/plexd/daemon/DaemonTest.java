@@ -153,9 +153,6 @@ class DaemonTest {
         assertThatThrownBy(daemon::start).isInstanceOf(ComponentUnavailableException.class)
                 .hasMessage("wireguard.mode userspace: not available in this build");
         assertThat(node.socket).doesNotExist();
-
-        Daemon noServices = new Daemon(node.config("services.enabled=true"), node.wiring());
-        assertThatThrownBy(noServices::start).hasMessageStartingWith("services.enabled: the service filter is not available");
     }
 
     @Test
@@ -178,7 +175,7 @@ class DaemonTest {
         LocalNode node = new LocalNode(dir);
         int[] reloads = {0};
         List<List<String>> peerUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ServiceFilter services = new ServiceFilter() {
+        ServiceControl services = new ServiceControl() {
             @Override
             public void updatePeers(List<dev.plexd.api.Peer> peers) {
                 peerUpdates.add(peers.stream().map(dev.plexd.api.Peer::id).toList());

@@ -20,14 +20,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code POST /v1/service/reload} to the daemon's local API over its unix socket, with the JDK's
+ * {@code POST /v1/services/reload} to the daemon's local API over its unix socket, with the JDK's
  * unix-domain {@link SocketChannel} (HTTP/1.1, {@code Connection: close}). A missing socket file,
  * or one nobody listens on (a daemon that stopped without removing it), means no daemon runs.
  */
 public final class UnixSocketReloadClient implements ReloadClient {
 
     public static final Path DEFAULT_SOCKET = Path.of("/run/plexd/api.sock");
-    public static final String PATH = "/v1/service/reload";
+    public static final String PATH = "/v1/services/reload";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_RESPONSE_BYTES = 1 << 20;
 

@@ -265,7 +265,7 @@ class ServiceCliTest {
                 + "Content-Length: 31\r\n\r\n{\"reloaded\":true,\"errors\":[]}\n")) {
             assertThat(ok("reload", "--api-socket", socket.toString()))
                     .endsWith("Daemon reloaded the service policy.\n");
-            assertThat(daemon.request()).startsWith("POST /v1/service/reload HTTP/1.1\r\n").contains("Content-Length: 0\r\n");
+            assertThat(daemon.request()).startsWith("POST /v1/services/reload HTTP/1.1\r\n").contains("Content-Length: 0\r\n");
         }
         String chunkedBody = "{\"reloaded\":false,\"errors\":[\"services/peer/x.policy:1: unknown action (permit)\"]}";
         try (FakeDaemon _ = new FakeDaemon(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -11,7 +11,7 @@ import java.util.List;
  * Service access control from {@code <config_dir>/services/}: the compiled per-packet filter the
  * data plane calls, and its reload. A bad file keeps the last good policy; {@link #errors()} says why.
  */
-public interface ServiceFilter extends AutoCloseable {
+public interface ServiceControl extends AutoCloseable {
 
     /** The filter handed to the data plane; it must follow reloads itself (e.g. an atomic snapshot swap). */
     InboundFilter filter();
