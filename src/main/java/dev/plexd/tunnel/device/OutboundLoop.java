@@ -7,6 +7,7 @@ import dev.plexd.tunnel.crypto.ChaChaPoly;
 import dev.plexd.tunnel.noise.Keypair;
 import dev.plexd.tunnel.noise.Messages;
 import dev.plexd.tunnel.timers.Timing;
+import dev.plexd.tunnel.tun.TcpSegmenter;
 import dev.plexd.tunnel.tun.VirtioNetHdr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,9 @@ final class OutboundLoop implements Runnable {
     private final byte[] readBuffer = new byte[READ_SIZE];
     private final MemorySegment readSegment = MemorySegment.ofArray(readBuffer);
     private final byte[] work = new byte[SLOT_SIZE];
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    /** One segment of a super-packet, with room for the padding {@link #send} adds. */
+    private final byte[] segment = new byte[Device.MAX_MTU + 64];
     private int queued;
 
     OutboundLoop(Device device) {
@@ -63,7 +67,7 @@ final class OutboundLoop implements Runnable {
                     continue;
                 }
                 try {
-                    packet(batch, n);
+                    packet(callState, batch, n);
                 } catch (RuntimeException e) {
                     // One bad packet must never stop the interface.
                     device.drop(null, DropReason.MALFORMED);
@@ -76,16 +80,39 @@ final class OutboundLoop implements Runnable {
         }
     }
 
-    private void packet(DatagramBatch batch, int n) {
+    /**
+     * One read from the TUN: a plain packet, or (offloads on) a TCP super-packet split here into
+     * MTU-sized segments, or a packet whose checksum the kernel left for us to complete.
+     */
+    private void packet(MemorySegment callState, DatagramBatch batch, int n) {
         int length = n - VirtioNetHdr.SIZE;
         if (length <= 0) {
             return;
         }
-        if (VirtioNetHdr.gsoType(readBuffer, 0) != VirtioNetHdr.GSO_NONE) {
-            device.drop(null, DropReason.OVERSIZE);
+        long now = device.clock.nanoTime();
+        int gsoType = VirtioNetHdr.gsoType(readBuffer, 0);
+        int csumStart = VirtioNetHdr.csumStart(readBuffer, 0);
+        int csumOffset = VirtioNetHdr.csumOffset(readBuffer, 0);
+        if (gsoType == VirtioNetHdr.GSO_NONE) {
+            if ((VirtioNetHdr.flags(readBuffer, 0) & VirtioNetHdr.F_NEEDS_CSUM) != 0
+                    && !TcpSegmenter.completeChecksum(readBuffer, VirtioNetHdr.SIZE, length, csumStart, csumOffset)) {
+                device.drop(null, DropReason.MALFORMED);
+                return;
+            }
+            send(batch, readBuffer, VirtioNetHdr.SIZE, length, now);
             return;
         }
-        send(batch, readBuffer, VirtioNetHdr.SIZE, length, device.clock.nanoTime());
+        if (!segmenter.begin(readBuffer, VirtioNetHdr.SIZE, length, gsoType, csumStart, csumOffset,
+                VirtioNetHdr.gsoSize(readBuffer, 0))) {
+            device.drop(null, DropReason.MALFORMED);
+            return;
+        }
+        while (segmenter.next(segment, 0)) {
+            send(batch, segment, 0, segmenter.length(), now);
+            if (queued == BATCH) {
+                flush(callState, batch);
+            }
+        }
     }
 
     /** Encrypts one IP packet ({@code buffer} must have room for padding after it) into the batch. */
