@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -102,6 +103,21 @@ public final class Exec {
             Thread.currentThread().interrupt();
             throw new IOException(command.getFirst() + " interrupted", e);
         }
+    }
+
+    /**
+     * Starts a long-running command (a daemon such as {@code wireguard-go -f}) where this
+     * {@code Exec} runs commands, with stderr merged into stdout. The caller owns the process:
+     * it reads the output and stops it.
+     *
+     * @param environment variables added to the inherited environment
+     */
+    public Process start(List<String> command, Map<String, String> environment) throws IOException {
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {

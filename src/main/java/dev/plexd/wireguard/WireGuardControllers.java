@@ -1,0 +1,63 @@
+package dev.plexd.wireguard;
+
+import dev.plexd.sys.Exec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Picks the WireGuard data plane: the kernel module when present, else a userspace implementation. */
+public final class WireGuardControllers {
+
+    private static final Logger log = LoggerFactory.getLogger(WireGuardControllers.class);
+
+    private WireGuardControllers() {
+    }
+
+    /**
+     * Whether kernel WireGuard works here: the module is loaded, or creating a WireGuard link in a
+     * scratch namespace succeeds (which also loads an installed module). Nothing is left behind.
+     */
+    public static boolean kernelAvailable(Exec exec) {
+        if (Files.isDirectory(Path.of("/sys/module/wireguard"))) {
+            return true;
+        }
+        String scratch = "pxwprobe" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        try {
+            if (!exec.run("ip", "netns", "add", scratch).ok()) {
+                return false;
+            }
+            try {
+                Exec.Result trial = exec.run("ip", "-n", scratch, "link", "add", "dev", "wgprobe", "type", "wireguard");
+                log.atDebug().addKeyValue("ok", trial.ok()).addKeyValue("detail", trial.stderr().strip())
+                        .log("kernel WireGuard probe");
+                return trial.ok();
+            } finally {
+                exec.run("ip", "netns", "del", scratch);
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * @param mode {@code auto} (kernel if available, else userspace), {@code kernel} or
+     *             {@code userspace}
+     */
+    public static WireGuardController create(String mode, Exec exec, UapiController.Settings userspace) {
+        boolean kernel = switch (mode) {
+            case "kernel" -> true;
+            case "userspace" -> false;
+            case "auto" -> kernelAvailable(exec);
+            default -> throw new IllegalArgumentException(
+                    "wireguard: mode must be auto, kernel or userspace, got \"" + mode + "\"");
+        };
+        log.atInfo().addKeyValue("mode", mode).addKeyValue("data_plane", kernel ? "kernel" : "userspace")
+                .addKeyValue("command", kernel ? "" : String.join(" ", userspace.command()))
+                .log("WireGuard data plane selected");
+        return kernel ? new KernelController(exec) : new UapiController(exec, userspace);
+    }
+}
