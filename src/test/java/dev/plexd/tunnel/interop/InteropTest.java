@@ -2,10 +2,27 @@ package dev.plexd.tunnel.interop;
 
 import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
+import dev.plexd.tunnel.device.DeviceStats;
 import dev.plexd.tunnel.device.DropReason;
 import dev.plexd.tunnel.timers.Clock;
+import dev.plexd.tunnel.timers.Timing;
+import dev.plexd.wireguard.WireGuardKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +58,7 @@ class InteropTest {
         }
     }
 
-    private boolean ping(Node from, Node to) throws Exception {
+    static boolean ping(Node from, Node to) throws Exception {
         return from.ns().exec().run("ping", "-c", "3", "-i", "0.2", "-W", "2", to.meshIp()).ok();
     }
 
@@ -49,19 +66,109 @@ class InteropTest {
     void plexdInitiatesAndPings() throws Exception {
         setUp(Clock.system());
         assertThat(ping(plexd, wgGo)).isTrue();
-        assertThat(plexd.device().stats().handshakes()).isEqualTo(1);
-        assertThat(plexd.device().stats().initiationsSent()).isEqualTo(1);
+        DeviceStats stats = plexd.device().stats();
+        assertThat(stats.handshakes()).isEqualTo(1);
+        assertThat(stats.initiationsSent()).isEqualTo(1);
         assertThat(wgGo.wg("show", wgGo.iface(), "latest-handshakes")).doesNotContain("\t0\n");
-        assertThat(plexd.device().stats().drops().dropsByReason()).doesNotContainKeys(DropReason.BAD_MAC, DropReason.REPLAY);
+        assertThat(stats.drops().dropsByReason()).doesNotContainKeys(DropReason.BAD_MAC, DropReason.REPLAY);
     }
 
     @Test
     void wireguardGoInitiatesAndPings() throws Exception {
         setUp(Clock.system());
         assertThat(ping(wgGo, plexd)).isTrue();
-        assertThat(plexd.device().stats().initiationsReceived()).isEqualTo(1);
-        assertThat(plexd.device().stats().initiationsSent()).isZero();
-        assertThat(plexd.device().stats().handshakes()).isEqualTo(1);
+        DeviceStats stats = plexd.device().stats();
+        assertThat(stats.initiationsReceived()).isEqualTo(1);
+        assertThat(stats.initiationsSent()).isZero();
+        assertThat(stats.handshakes()).isEqualTo(1);
         assertThat(ping(plexd, wgGo)).isTrue();
+    }
+
+    @Test
+    void wgShowsPlexdAndPeerIsRemovedAndReAddedThroughTheSocket() throws Exception {
+        setUp(Clock.system());
+        assertThat(ping(plexd, wgGo)).isTrue();
+        String peerKey = WireGuardKeys.encode(wgGo.publicKey());
+        String dump = plexd.wg("show", plexd.iface(), "dump");
+        assertThat(dump).contains(peerKey + "\t(none)\t" + Testbed.UNDERLAY_B + ":51820\t" + Testbed.MESH_B + "/32\t");
+        assertThat(plexd.wg("show", plexd.iface(), "latest-handshakes")).doesNotContain("\t0\n");
+        assertThat(plexd.wg("show", plexd.iface(), "public-key").strip()).isEqualTo(WireGuardKeys.encode(plexd.publicKey()));
+
+        plexd.wg("set", plexd.iface(), "peer", peerKey, "remove");
+        assertThat(plexd.wg("show", plexd.iface(), "peers")).isBlank();
+        assertThat(plexd.device().peers()).isEmpty();
+        assertThat(plexd.tunnel().slotOf(wgGo.publicKey())).isEmpty();
+        assertThat(plexd.ns().exec().run("ping", "-c", "1", "-W", "1", wgGo.meshIp()).ok()).isFalse();
+
+        plexd.addPeer(wgGo);
+        assertThat(plexd.tunnel().slotOf(wgGo.publicKey())).isPresent();
+        assertThat(ping(plexd, wgGo)).isTrue();
+        assertThat(plexd.device().stats().handshakes()).isEqualTo(2);
+    }
+
+    @Test
+    void tcpTransferOf100MegabytesArrivesIntact() throws Exception {
+        setUp(Clock.system());
+        long size = 100L * 1024 * 1024;
+        ServerSocket server = wgGo.ns().call(() -> new ServerSocket(5001, 1, InetAddress.getByName(wgGo.meshIp())));
+        try (server) {
+            CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    byte[] buf = new byte[1 << 16];
+                    long total = 0;
+                    for (int n; (n = in.read(buf)) > 0; total += n) {
+                        sha.update(buf, 0, n);
+                    }
+                    return total + ":" + HexFormat.of().formatHex(sha.digest());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Socket client = plexd.ns().call(() -> {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress(wgGo.meshIp(), 5001), 5000);
+                return s;
+            });
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (client; OutputStream out = client.getOutputStream()) {
+                Random random = new Random(42);
+                byte[] chunk = new byte[1 << 16];
+                for (long sent = 0; sent < size; sent += chunk.length) {
+                    random.nextBytes(chunk);
+                    sha.update(chunk);
+                    out.write(chunk);
+                }
+            }
+            assertThat(received.get(120, TimeUnit.SECONDS)).isEqualTo(size + ":" + HexFormat.of().formatHex(sha.digest()));
+        }
+        assertThat(plexd.device().stats().drops().dropsByReason())
+                .doesNotContainKeys(DropReason.BAD_MAC, DropReason.REPLAY, DropReason.MALFORMED, DropReason.ALLOWED_IPS);
+    }
+
+    @Test
+    void rekeysAfterRekeyAfterTimeOnAnAcceleratedClock() throws Exception {
+        OffsetClock clock = new OffsetClock();
+        setUp(clock);
+        assertThat(ping(plexd, wgGo)).isTrue();
+        assertThat(plexd.device().stats().handshakes()).isEqualTo(1);
+
+        clock.advance(Duration.ofNanos(Timing.REKEY_AFTER_TIME).plusSeconds(1));
+        assertThat(ping(plexd, wgGo)).isTrue();
+        assertThat(plexd.device().stats().initiationsSent()).isEqualTo(2);
+        assertThat(plexd.device().stats().handshakes()).isEqualTo(2);
+        assertThat(ping(wgGo, plexd)).isTrue();
+    }
+
+    @Test
+    void followsAPeerThatRoamsToANewEndpoint() throws Exception {
+        setUp(Clock.system());
+        assertThat(ping(plexd, wgGo)).isTrue();
+        // wireguard-go rebinds: its packets now come from another port, as behind a NAT that remapped.
+        wgGo.wg("set", wgGo.iface(), "listen-port", "51821");
+
+        assertThat(ping(wgGo, plexd)).as("wireguard-go now sends from port 51821").isTrue();
+        assertThat(plexd.wg("show", plexd.iface(), "endpoints")).contains(Testbed.UNDERLAY_B + ":51821");
+        assertThat(ping(plexd, wgGo)).as("plexd answers at the new endpoint").isTrue();
     }
 }

@@ -5,24 +5,25 @@ import dev.plexd.testing.NetNs;
 import dev.plexd.tunnel.crypto.X25519;
 import dev.plexd.tunnel.device.Device;
 import dev.plexd.tunnel.device.DeviceOptions;
+import dev.plexd.tunnel.UserspaceTunnel;
 import dev.plexd.tunnel.device.Peer;
-import dev.plexd.tunnel.route.Prefix;
 import dev.plexd.tunnel.timers.Clock;
-
-import java.net.InetSocketAddress;
-import java.util.List;
+import dev.plexd.tunnel.uapi.UapiServer;
+import dev.plexd.wireguard.WireGuardKeys;
 
 /** plexd's data plane running in this JVM, its interface and socket created inside a namespace. */
 final class PlexdNode implements Node {
 
     private final NetNs ns;
+    private final UserspaceTunnel tunnel;
     private final Device device;
     private final String meshIp;
     private final String underlayIp;
 
-    private PlexdNode(NetNs ns, Device device, String meshIp, String underlayIp) {
+    private PlexdNode(NetNs ns, UserspaceTunnel tunnel, String meshIp, String underlayIp) {
         this.ns = ns;
-        this.device = device;
+        this.tunnel = tunnel;
+        this.device = tunnel.device();
         this.meshIp = meshIp;
         this.underlayIp = underlayIp;
     }
@@ -30,15 +31,23 @@ final class PlexdNode implements Node {
     static PlexdNode start(NetNs ns, String iface, String underlayIp, String meshIp, Clock clock, InboundFilter filter)
             throws Exception {
         byte[] key = X25519.generatePrivateKey();
-        Device device = ns.call(() -> {
-            Device d = Device.open(DeviceOptions.of(iface).withClock(clock).withFilter(filter));
-            d.setPrivateKey(key);
-            d.start();
-            return d;
-        });
+        UserspaceTunnel tunnel = ns.call(() -> UserspaceTunnel.open(
+                DeviceOptions.of(iface).withClock(clock).withFilter(filter), key, UapiServer.DEFAULT_DIRECTORY));
         ns.sh("ip", "addr", "add", meshIp + "/24", "dev", iface);
         ns.sh("ip", "link", "set", iface, "up");
-        return new PlexdNode(ns, device, meshIp, underlayIp);
+        return new PlexdNode(ns, tunnel, meshIp, underlayIp);
+    }
+
+    UserspaceTunnel tunnel() {
+        return tunnel;
+    }
+
+    /** Runs {@code wg} in this node's namespace; it reaches plexd through the UAPI socket. */
+    String wg(String... args) throws Exception {
+        String[] argv = new String[args.length + 1];
+        argv[0] = "wg";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        return ns.sh(argv).stdout();
     }
 
     Device device() {
@@ -79,15 +88,15 @@ final class PlexdNode implements Node {
         return underlayIp;
     }
 
+    /** Configures the peer the way an operator would: {@code wg set} on plexd's UAPI socket. */
     @Override
-    public void addPeer(Node other) {
-        Peer peer = device.addPeer(other.publicKey());
-        device.setEndpoint(peer, new InetSocketAddress(other.underlayIp(), other.listenPort()));
-        device.replaceAllowedIps(peer, List.of(Prefix.parse(other.meshIp() + "/32")));
+    public void addPeer(Node other) throws Exception {
+        wg("set", iface(), "peer", WireGuardKeys.encode(other.publicKey()),
+                "endpoint", other.underlayIp() + ":" + other.listenPort(), "allowed-ips", other.meshIp() + "/32");
     }
 
     @Override
     public void close() throws Exception {
-        device.close();
+        tunnel.close();
     }
 }
