@@ -1,6 +1,8 @@
 package dev.plexd;
 
 import dev.plexd.logging.LogSetup;
+import dev.plexd.service.cli.ServiceCommand;
+import dev.plexd.tunnel.TunnelCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +15,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Mesh node daemon for WireGuard meshes.",
-        subcommands = {CommandLine.HelpCommand.class, dev.plexd.tunnel.TunnelCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ServiceCommand.class, TunnelCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "json|text",

@@ -1,0 +1,249 @@
+package dev.plexd.service.policy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Edits the files under {@code <config dir>/services/} for the CLI. Every write is atomic (a
+ * hidden temporary file in the same directory, synced, then renamed over the target), so the
+ * daemon's watcher reads either the old file or the new one, never a half-written one; the file's
+ * resulting text is parsed before it is written, so the CLI never writes a file the daemon would
+ * reject. Edits by concurrent CLI runs are serialised by a lock file in the config directory.
+ */
+public final class PolicyFiles {
+
+    private static final String LOCK_FILE = ".services.lock";
+
+    private final Path configDir;
+
+    public PolicyFiles(Path configDir) {
+        this.configDir = configDir;
+    }
+
+    /** Which file a rule edit goes to. */
+    public enum Scope { GLOBAL, PEER, ORG }
+
+    /**
+     * The file of a rule edit.
+     *
+     * @param name the peer or org name as the operator gave it (null for global)
+     */
+    public record Target(Scope scope, String name) {
+
+        /**
+         * @throws IllegalArgumentException when the name is not a safe file name (a public key in
+         *                                  standard base64 is turned into its URL-safe file name)
+         */
+        public Target {
+            if (scope != Scope.GLOBAL) {
+                if (fileName(scope, name) == null) {
+                    throw new IllegalArgumentException("invalid " + scope.name().toLowerCase() + " name '"
+                            + PolicyError.printable(String.valueOf(name)) + "': " + Names.SAFE_NAME_RULE
+                            + ", or a public key");
+                }
+            }
+        }
+
+        /** The file, relative to the config directory. */
+        public String file() {
+            return switch (scope) {
+                case GLOBAL -> PolicySet.GLOBAL_FILE;
+                case PEER -> PolicySet.peerFile(fileName(scope, name));
+                case ORG -> PolicySet.orgFile(name);
+            };
+        }
+
+        /** {@code global}, {@code peer 'node-1'}, {@code org 'eosrio'}: as the original's messages say it. */
+        public String describe() {
+            return scope == Scope.GLOBAL ? "global" : scope.name().toLowerCase() + " '" + name + "'";
+        }
+
+        private static String fileName(Scope scope, String name) {
+            if (name == null) {
+                return null;
+            }
+            if (scope == Scope.PEER && !Names.isSafe(name) && Names.canonicalKey(name) != null) {
+                return Names.fileNameForKey(name);
+            }
+            return Names.isSafe(name) ? name : null;
+        }
+    }
+
+    /** What adding a rule did. */
+    public record Added(boolean written, Optional<SourcedRule> shadowedBy) {
+    }
+
+    /**
+     * Appends a rule to the target's file unless the file already holds it.
+     *
+     * @return whether the file was written, and an earlier rule in the file that already matches
+     *         every packet the new one would (so the new one can never decide)
+     * @throws PolicyException when the file as it stands, or with the rule, does not parse
+     */
+    public Added addRule(Target target, Rule rule) throws IOException, PolicyException {
+        try (Lock _ = lock()) {
+            Path file = configDir.resolve(target.file());
+            byte[] current = readIfExists(file);
+            List<SourcedRule> existing = PolicyLoader.parseRules(target.file(), current);
+            if (existing.stream().anyMatch(sourced -> sourced.rule().equals(rule))) {
+                return new Added(false, Optional.empty());
+            }
+            Optional<SourcedRule> shadow = existing.stream().filter(sourced -> sourced.rule().shadows(rule)).findFirst();
+            String text = new String(current, StandardCharsets.UTF_8);
+            if (!text.isEmpty() && !text.endsWith("\n")) {
+                text += "\n";
+            }
+            byte[] updated = (text + rule + "\n").getBytes(StandardCharsets.UTF_8);
+            PolicyLoader.parseRules(target.file(), updated);
+            writeAtomically(file, updated);
+            return new Added(true, shadow);
+        }
+    }
+
+    /**
+     * Removes every line of the target's file that holds the rule (comments and other rules stay);
+     * a file left without rules or comments is deleted.
+     *
+     * @return false when the file holds no such rule
+     */
+    public boolean removeRule(Target target, Rule rule) throws IOException, PolicyException {
+        try (Lock _ = lock()) {
+            Path file = configDir.resolve(target.file());
+            byte[] current = readIfExists(file);
+            List<SourcedRule> existing = PolicyLoader.parseRules(target.file(), current);
+            List<Integer> lines = existing.stream().filter(sourced -> sourced.rule().equals(rule))
+                    .map(SourcedRule::line).toList();
+            if (lines.isEmpty()) {
+                return false;
+            }
+            String[] text = new String(current, StandardCharsets.UTF_8).split("\n", -1);
+            StringBuilder kept = new StringBuilder();
+            for (int i = 0; i < text.length; i++) {
+                if (!lines.contains(i + 1) && !(i == text.length - 1 && text[i].isEmpty())) {
+                    kept.append(text[i]).append('\n');
+                }
+            }
+            if (kept.toString().isBlank()) {
+                Files.deleteIfExists(file);
+            } else {
+                writeAtomically(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            return true;
+        }
+    }
+
+    /** Writes {@code services/default}. */
+    public void setDefault(Action action) throws IOException {
+        try (Lock _ = lock()) {
+            writeAtomically(configDir.resolve(PolicySet.DEFAULT_FILE), (action + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Deletes every policy file and the default, so everything is allowed again; aliases and org
+     * member lists, which name peers rather than restrict them, stay. Directories left empty are
+     * removed.
+     *
+     * @return false when there was nothing to delete
+     */
+    public boolean reset() throws IOException {
+        Path services = configDir.resolve(PolicySet.SERVICES_DIR);
+        if (!Files.isDirectory(services)) {
+            return false;
+        }
+        try (Lock _ = lock()) {
+            boolean deleted = Files.deleteIfExists(configDir.resolve(PolicySet.DEFAULT_FILE));
+            deleted |= Files.deleteIfExists(configDir.resolve(PolicySet.GLOBAL_FILE));
+            for (String dir : List.of("peer", "org")) {
+                for (Path file : list(services.resolve(dir))) {
+                    if (file.getFileName().toString().endsWith(".policy")) {
+                        deleted |= Files.deleteIfExists(file);
+                    }
+                }
+                removeIfEmpty(services.resolve(dir));
+            }
+            removeIfEmpty(services);
+            return deleted;
+        }
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var stream = Files.list(dir)) {
+            return new ArrayList<>(stream.toList());
+        }
+    }
+
+    private static void removeIfEmpty(Path dir) throws IOException {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException e) {
+            // still holds aliases, members or files the operator put there
+        }
+    }
+
+    private static byte[] readIfExists(Path file) throws IOException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+    }
+
+    private Lock lock() throws IOException {
+        Files.createDirectories(configDir);
+        FileChannel channel = FileChannel.open(configDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            channel.lock();
+            return new Lock(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a file so readers see the old or the new content only: temporary file in the same
+     * directory (hidden, so the loader ignores it), synced, renamed over the target, directory synced.
+     */
+    public static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(content));
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    /** Held while editing; closing the channel releases the lock. */
+    private record Lock(FileChannel channel) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}
