@@ -9,6 +9,7 @@ import dev.plexd.tunnel.noise.CookieChecker;
 import dev.plexd.tunnel.noise.Keypair;
 import dev.plexd.tunnel.route.IpPackets;
 import dev.plexd.tunnel.timers.Timing;
+import dev.plexd.tunnel.tun.TcpCoalescer;
 import dev.plexd.tunnel.tun.VirtioNetHdr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,11 @@ final class InboundLoop implements Runnable {
     private final byte[] out = new byte[OUT + SLOT_SIZE];
     private final MemorySegment outSegment = MemorySegment.ofArray(out);
     private final ByteBuffer outBuffer = ByteBuffer.wrap(out);
+    /** Receive-side coalescing (offloads on): consecutive segments of a TCP flow become one TUN write. */
+    private final TcpCoalescer coalescer = new TcpCoalescer();
+    private final byte[] held = new byte[TcpCoalescer.OFFSET + 65535];
+    private final MemorySegment heldSegment = MemorySegment.ofArray(held);
+    private Peer heldPeer;
 
     InboundLoop(Device device) {
         this.device = device;
@@ -75,6 +81,7 @@ final class InboundLoop implements Runnable {
                         log.atWarn().setCause(e).log("inbound datagram failed");
                     }
                 }
+                flushHeld(callState);
             }
         }
     }
@@ -163,9 +170,47 @@ final class InboundLoop implements Runnable {
             device.drop(peer, DropReason.FILTER);
             return;
         }
-        VirtioNetHdr.clear(out, 0);
-        int written = device.tun.write(callState, outSegment, OUT + ipLength);
-        if (written < 0) {
+        deliver(callState, peer, ipLength);
+    }
+
+    /**
+     * Writes a decrypted, checked packet to the TUN. With offloads, in-order TCP segments of one
+     * flow are merged into the held super-packet and written once per batch (or when the flow
+     * breaks); everything else goes out at once, after whatever is held, so order is kept.
+     */
+    private void deliver(MemorySegment callState, Peer peer, int ipLength) {
+        if (!device.tun.offloads()) {
+            write(callState, peer, outSegment, out, OUT + ipLength);
+            return;
+        }
+        if (coalescer.holding() && coalescer.append(out, ipLength)) {
+            return;
+        }
+        flushHeld(callState);
+        if (TcpCoalescer.isCandidate(out, ipLength)) {
+            System.arraycopy(out, OUT, held, TcpCoalescer.OFFSET, ipLength);
+            coalescer.hold(held, ipLength);
+            heldPeer = peer;
+        } else {
+            write(callState, peer, outSegment, out, OUT + ipLength);
+        }
+    }
+
+    private void flushHeld(MemorySegment callState) {
+        if (coalescer.holding()) {
+            int length = coalescer.finish();
+            writeRaw(callState, heldPeer, heldSegment, length);
+            heldPeer = null;
+        }
+    }
+
+    private void write(MemorySegment callState, Peer peer, MemorySegment segment, byte[] array, int length) {
+        VirtioNetHdr.clear(array, 0);
+        writeRaw(callState, peer, segment, length);
+    }
+
+    private void writeRaw(MemorySegment callState, Peer peer, MemorySegment segment, int length) {
+        if (device.tun.write(callState, segment, length) < 0) {
             device.drop(peer, DropReason.IO_ERROR);
         }
     }
