@@ -1,6 +1,7 @@
 package dev.plexd.tunnel;
 
 import dev.plexd.service.InboundFilter;
+import dev.plexd.sys.Exec;
 import dev.plexd.tunnel.device.Device;
 import dev.plexd.tunnel.device.DeviceOptions;
 import dev.plexd.tunnel.device.DeviceStats;
@@ -104,9 +105,18 @@ public final class UserspaceTunnel implements AutoCloseable {
         return config.status();
     }
 
-    /** A {@link WireGuardController} for this one interface, without going through the socket. */
+    /**
+     * A {@link WireGuardController} for this one interface, without going through the socket;
+     * {@code ip} runs on the host. To open interfaces through the controller instead, use
+     * {@link UserspaceController} directly.
+     */
     public WireGuardController controller() {
-        return new UserspaceController(this);
+        return controller(Exec.host());
+    }
+
+    /** Like {@link #controller()}, with {@code ip} run through {@code exec} (e.g. in a namespace). */
+    public WireGuardController controller(Exec exec) {
+        return new UserspaceController(this, exec);
     }
 
     /** The filter slot of the peer with this key, empty when no such peer is configured. */

@@ -163,7 +163,10 @@ public final class Device implements AutoCloseable {
         return udp.port();
     }
 
-    /** Moves the UDP socket to {@code port} (0: a random one); a no-op for the current port. */
+    /**
+     * Moves the UDP socket to {@code port} (0: a random one); a no-op for the current port. The
+     * new socket is opened on the calling thread, so call it from the device's network namespace.
+     */
     public synchronized void setListenPort(int port) throws IOException {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("listen port must be 0..65535, got " + port);

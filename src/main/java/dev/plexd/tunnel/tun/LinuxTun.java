@@ -40,13 +40,16 @@ public final class LinuxTun implements AutoCloseable {
 
     private final int fd;
     private final int wakeFd;
+    /** For MTU ioctls; opened with the TUN so it stays in the interface's network namespace. */
+    private final int controlFd;
     private final String name;
     private final boolean offloads;
     private volatile boolean closed;
 
-    private LinuxTun(int fd, int wakeFd, String name, boolean offloads) {
+    private LinuxTun(int fd, int wakeFd, int controlFd, String name, boolean offloads) {
         this.fd = fd;
         this.wakeFd = wakeFd;
+        this.controlFd = controlFd;
         this.name = name;
         this.offloads = offloads;
     }
@@ -70,7 +73,8 @@ public final class LinuxTun implements AutoCloseable {
             Libc.ioctl(fd, TUNSETIFF, ifr, "TUNSETIFF " + name);
             String actual = ifr.getString(0, StandardCharsets.US_ASCII);
             boolean withOffloads = offloads && enableOffloads(fd);
-            LinuxTun tun = new LinuxTun(fd, Libc.eventfd(), actual, withOffloads);
+            LinuxTun tun = new LinuxTun(fd, Libc.eventfd(),
+                    Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0), actual, withOffloads);
             tun.setMtu(mtu);
             return tun;
         } catch (IOException e) {
@@ -101,7 +105,7 @@ public final class LinuxTun implements AutoCloseable {
     public int mtu() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(arena);
-            withControlSocket(s -> Libc.ioctl(s, SIOCGIFMTU, ifr, "SIOCGIFMTU " + name));
+            Libc.ioctl(controlFd, SIOCGIFMTU, ifr, "SIOCGIFMTU " + name);
             return ifr.get(JAVA_INT, IFNAMSIZ);
         }
     }
@@ -110,7 +114,7 @@ public final class LinuxTun implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(arena);
             ifr.set(JAVA_INT, IFNAMSIZ, mtu);
-            withControlSocket(s -> Libc.ioctl(s, SIOCSIFMTU, ifr, "SIOCSIFMTU " + name + " " + mtu));
+            Libc.ioctl(controlFd, SIOCSIFMTU, ifr, "SIOCSIFMTU " + name + " " + mtu);
         }
     }
 
@@ -119,19 +123,6 @@ public final class LinuxTun implements AutoCloseable {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
         return ifr;
-    }
-
-    private interface SocketCall {
-        void call(int socket) throws IOException;
-    }
-
-    private static void withControlSocket(SocketCall call) throws IOException {
-        int s = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-        try {
-            call.call(s);
-        } finally {
-            Libc.close(s);
-        }
     }
 
     /**
@@ -179,7 +170,11 @@ public final class LinuxTun implements AutoCloseable {
         try {
             Libc.close(fd);
         } finally {
-            Libc.close(wakeFd);
+            try {
+                Libc.close(wakeFd);
+            } finally {
+                Libc.close(controlFd);
+            }
         }
     }
 }

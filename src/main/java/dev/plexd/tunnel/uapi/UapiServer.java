@@ -99,7 +99,9 @@ public final class UapiServer implements AutoCloseable {
         while (!closed) {
             try {
                 SocketChannel client = server.accept();
-                Thread.ofVirtual().name(iface + "-uapi-client").start(() -> serve(client));
+                // A platform thread inherits this one's network namespace (a virtual thread's carrier
+                // need not): a set that rebinds the UDP port must open the socket in the device's.
+                Thread.ofPlatform().daemon(true).name(iface + "-uapi-client").start(() -> serve(client));
             } catch (AsynchronousCloseException e) {
                 return;
             } catch (IOException e) {
