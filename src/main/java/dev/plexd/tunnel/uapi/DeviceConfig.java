@@ -49,8 +49,9 @@ public final class DeviceConfig {
     }
 
     /**
-     * Applies a {@code set=1} request in order, as wireguard-go does: device keys, then
-     * {@code replace_peers}, then each peer section. The device lock is held throughout, so the
+     * Applies a {@code set=1} request (already parsed whole, so a malformed line changes
+     * nothing): listen port and fwmark, private key, then {@code replace_peers}, then each peer
+     * section in order, with wireguard-go's semantics. The device lock is held throughout, so the
      * packet threads see either the old or the new peer set for each section.
      *
      * @throws UapiErrnoException with the errno to answer (EINVAL for a value the device rejects,
@@ -59,9 +60,8 @@ public final class DeviceConfig {
     public void apply(DeviceUpdate update) throws UapiErrnoException {
         synchronized (device) {
             try {
-                if (update.privateKey() != null) {
-                    device.setPrivateKey(update.privateKey());
-                }
+                // What can fail for reasons outside the request (port taken, fwmark refused) goes
+                // first, so such a failure leaves the device as it was.
                 if (update.listenPort() != null) {
                     try {
                         device.setListenPort(update.listenPort());
@@ -72,6 +72,9 @@ public final class DeviceConfig {
                 }
                 if (update.fwmark() != null) {
                     device.setFwmark(update.fwmark().intValue());
+                }
+                if (update.privateKey() != null) {
+                    device.setPrivateKey(update.privateKey());
                 }
                 if (update.replacePeers()) {
                     device.removeAllPeers();
