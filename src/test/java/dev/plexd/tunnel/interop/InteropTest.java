@@ -176,4 +176,30 @@ class InteropTest {
         assertThat(plexd.wg("show", plexd.iface(), "endpoints")).contains(Testbed.UNDERLAY_B + ":51821");
         assertThat(ping(plexd, wgGo)).as("plexd answers at the new endpoint").isTrue();
     }
+
+    @Test
+    void cryptokeyRoutingDropsAnInnerSourceOutsideTheSendersAllowedIps() throws Exception {
+        setUp(Clock.system());
+        assertThat(ping(plexd, wgGo)).isTrue();
+        // wireguard-go sends from an address plexd did not assign to it.
+        wgGo.ns().sh("ip", "addr", "add", "10.100.0.3/24", "dev", wgGo.iface());
+        assertThat(wgGo.ns().exec().run("ping", "-c", "2", "-i", "0.2", "-W", "1", "-I", "10.100.0.3", plexd.meshIp()).ok())
+                .isFalse();
+        assertThat(plexd.device().stats().drops(DropReason.ALLOWED_IPS)).isGreaterThanOrEqualTo(2);
+        assertThat(ping(wgGo, plexd)).as("its own address still passes").isTrue();
+    }
+
+    @Test
+    void carriesIpv6InsideTheTunnel() throws Exception {
+        setUp(Clock.system());
+        plexd.ns().sh("ip", "addr", "add", "fd00:d9::1/64", "dev", plexd.iface(), "nodad");
+        wgGo.ns().sh("ip", "addr", "add", "fd00:d9::2/64", "dev", wgGo.iface(), "nodad");
+        plexd.wg("set", plexd.iface(), "peer", WireGuardKeys.encode(wgGo.publicKey()),
+                "allowed-ips", Testbed.MESH_B + "/32,fd00:d9::2/128");
+        wgGo.wg("set", wgGo.iface(), "peer", WireGuardKeys.encode(plexd.publicKey()),
+                "allowed-ips", Testbed.MESH_A + "/32,fd00:d9::1/128");
+        assertThat(plexd.ns().exec().run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:d9::2").ok()).isTrue();
+        assertThat(wgGo.ns().exec().run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:d9::1").ok()).isTrue();
+        assertThat(plexd.wg("show", plexd.iface(), "allowed-ips")).contains("fd00:d9::2/128");
+    }
 }
