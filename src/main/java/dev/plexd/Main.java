@@ -3,6 +3,7 @@ package dev.plexd;
 import dev.plexd.controlplane.ControlPlaneCommand;
 import dev.plexd.logging.LogSetup;
 import dev.plexd.service.cli.ServiceCommand;
+import dev.plexd.tunnel.TunnelCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +22,7 @@ import java.util.concurrent.Callable;
                 dev.plexd.daemon.cli.PeersCommand.class,
                 dev.plexd.daemon.cli.PoliciesCommand.class,
                 ServiceCommand.class,
+                TunnelCommand.class,
                 ControlPlaneCommand.class})
 public final class Main implements Callable<Integer> {
 

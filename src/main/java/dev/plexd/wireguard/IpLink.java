@@ -8,15 +8,15 @@ import java.io.IOException;
  * The {@code ip} commands every WireGuard controller needs for the link itself: address, MTU,
  * up, delete. Errors read {@code wireguard: <iface>: <action>: <what ip said>}.
  */
-final class IpLink {
+public final class IpLink {
 
     private final Exec exec;
 
-    IpLink(Exec exec) {
+    public IpLink(Exec exec) {
         this.exec = exec;
     }
 
-    boolean exists(String name) throws IOException {
+    public boolean exists(String name) throws IOException {
         return exec.run("ip", "link", "show", "dev", name).ok();
     }
 
@@ -25,7 +25,7 @@ final class IpLink {
     }
 
     /** Does nothing when the link does not exist. */
-    void deleteIfExists(String name) throws IOException {
+    public void deleteIfExists(String name) throws IOException {
         if (exists(name)) {
             Exec.Result result = exec.run("ip", "link", "del", "dev", name);
             if (!result.ok() && exists(name)) {
@@ -35,15 +35,15 @@ final class IpLink {
     }
 
     /** Adds the address, or refreshes it when present, so repeating it is harmless. */
-    void replaceAddress(String name, String cidr) throws IOException {
+    public void replaceAddress(String name, String cidr) throws IOException {
         run(name, "configure address " + cidr, "ip", "address", "replace", cidr, "dev", name);
     }
 
-    void setMtu(String name, int mtu) throws IOException {
+    public void setMtu(String name, int mtu) throws IOException {
         run(name, "set MTU " + mtu, "ip", "link", "set", "dev", name, "mtu", Integer.toString(mtu));
     }
 
-    void setUp(String name) throws IOException {
+    public void setUp(String name) throws IOException {
         run(name, "set up", "ip", "link", "set", "dev", name, "up");
     }
 
@@ -54,7 +54,7 @@ final class IpLink {
         }
     }
 
-    static String checkedCidr(String name, String cidr) throws IOException {
+    public static String checkedCidr(String name, String cidr) throws IOException {
         try {
             return PeerConfig.validCidr(cidr, "address");
         } catch (IllegalArgumentException e) {
@@ -62,7 +62,7 @@ final class IpLink {
         }
     }
 
-    static void checkMtu(String name, int mtu) throws IOException {
+    public static void checkMtu(String name, int mtu) throws IOException {
         // 1280 is IPv6's minimum; 65535 the largest a WireGuard packet can carry.
         if (mtu < 1280 || mtu > 65535) {
             throw new IOException("wireguard: " + name + ": set MTU: " + mtu + " is outside 1280..65535");

@@ -337,8 +337,11 @@ public final class UapiController implements WireGuardController, DeviceStatusSo
         }
     }
 
-    /** The whole peer as one UAPI section; a host name in the endpoint is resolved here, as wg does. */
-    private static PeerUpdate toUpdate(String name, PeerConfig peer) throws IOException {
+    /**
+     * The whole peer as one UAPI section; a host name in the endpoint is resolved here, as wg does.
+     * Public so every UAPI-model data plane (also plexd's own) converts peers the same way.
+     */
+    public static PeerUpdate toUpdate(String name, PeerConfig peer) throws IOException {
         String what = "wireguard: " + name + ": set peer " + peer.publicKeyBase64() + ": ";
         List<IpPrefix> allowed = new ArrayList<>(peer.allowedIps().size());
         for (String cidr : peer.allowedIps()) {
