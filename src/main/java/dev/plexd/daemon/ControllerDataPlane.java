@@ -1,6 +1,9 @@
 package dev.plexd.daemon;
 
 import dev.plexd.daemon.metrics.DaemonMetrics;
+import dev.plexd.tunnel.UserspaceController;
+import dev.plexd.tunnel.UserspaceTunnel;
+import dev.plexd.tunnel.device.DropReason;
 import dev.plexd.wireguard.DeviceStatusSource;
 import dev.plexd.wireguard.WireGuardController;
 import dev.plexd.wireguard.uapi.PeerStatus;
@@ -8,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,6 +70,17 @@ public final class ControllerDataPlane implements DataPlane {
         if (controller instanceof DeviceStatusSource source) {
             metrics.registerBytes(() -> bytes(source));
         }
+        if (controller instanceof UserspaceController userspace) {
+            metrics.registerTunnelDrops(() -> userspace.tunnel(iface).map(ControllerDataPlane::drops).orElse(Map.of()));
+        }
+    }
+
+    private static Map<String, Long> drops(UserspaceTunnel tunnel) {
+        Map<String, Long> drops = new LinkedHashMap<>();
+        for (DropReason reason : DropReason.values()) {
+            drops.put(reason.name().toLowerCase(Locale.ROOT), tunnel.stats().drops(reason));
+        }
+        return drops;
     }
 
     private Map<String, Long> bytes(DeviceStatusSource source) {

@@ -7,8 +7,11 @@ import dev.plexd.policy.Config;
 import dev.plexd.policy.FirewallController;
 import dev.plexd.policy.FirewallException;
 import dev.plexd.sys.Exec;
+import dev.plexd.tunnel.UserspaceController;
+import dev.plexd.tunnel.uapi.UapiServer;
 import dev.plexd.wireguard.KernelController;
 import dev.plexd.wireguard.UapiController;
+import dev.plexd.wireguard.WireGuardControllers;
 
 import java.io.IOException;
 
@@ -78,17 +81,27 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
      * {@code kernel}: WireGuard in the kernel, left in place at shutdown (the firewall keeps
      * enforcing; the next start adopts the interface). {@code external}: {@code external_binary}
      * (wireguard-go by default) started and supervised over UAPI, stopped at shutdown.
+     * {@code userspace}: plexd's own data plane, the service filter at its decrypt → TUN boundary.
      */
     private static DataPlane openDataPlane(DaemonConfig.WireGuard config, InterfaceSpec spec, Exec exec)
             throws ComponentUnavailableException, IOException {
         return switch (config.mode()) {
-            case KERNEL -> ControllerDataPlane.open(new KernelController(exec), spec, () -> {
-            });
+            case KERNEL -> {
+                if (!WireGuardControllers.kernelAvailable(exec)) {
+                    throw new ComponentUnavailableException("wireguard.mode kernel: this kernel has no WireGuard module"
+                            + " (modprobe wireguard), or use wireguard.mode userspace or external");
+                }
+                yield ControllerDataPlane.open(new KernelController(exec), spec, () -> {
+                });
+            }
             case EXTERNAL -> {
                 UapiController uapi = new UapiController(exec, UapiController.Settings.defaults().withBinary(config.externalBinary()));
                 yield ControllerDataPlane.open(uapi, spec, uapi::close);
             }
-            case USERSPACE -> throw notInBuild("wireguard.mode userspace");
+            case USERSPACE -> {
+                UserspaceController userspace = new UserspaceController(spec.filter(), exec, UapiServer.DEFAULT_DIRECTORY);
+                yield ControllerDataPlane.open(userspace, spec, userspace::close);
+            }
         };
     }
 
@@ -106,9 +119,5 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
 
     public Wiring withControlPlane(ControlPlaneFactory factory) {
         return new Wiring(firewall, dataPlane, services, factory);
-    }
-
-    private static ComponentUnavailableException notInBuild(String what) {
-        return new ComponentUnavailableException(what + ": not available in this build");
     }
 }

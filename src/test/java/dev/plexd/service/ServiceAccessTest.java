@@ -54,7 +54,7 @@ class ServiceAccessTest {
         return access;
     }
 
-    /** An IPv4 TCP packet to {@code port}. */
+    /** An IPv4 TCP SYN (a new connection) to {@code port}. */
     static byte[] tcp(int port) {
         byte[] packet = new byte[40];
         packet[0] = 0x45;
@@ -62,6 +62,8 @@ class ServiceAccessTest {
         packet[9] = 6;
         packet[22] = (byte) (port >>> 8);
         packet[23] = (byte) port;
+        packet[32] = 0x50; // data offset 5
+        packet[33] = 0x02; // SYN
         return packet;
     }
 

@@ -134,6 +134,11 @@ public final class DaemonMetrics {
         labeledCounter("plexd_packets_dropped_total", "Inbound mesh packets dropped, by reason", "reason", byReason);
     }
 
+    /** Packets plexd's userspace data plane dropped, by reason (malformed, replay, allowed_ips, filter, …). */
+    public void registerTunnelDrops(Supplier<Map<String, ? extends Number>> byReason) {
+        labeledCounter("plexd_tunnel_dropped_total", "Packets the userspace data plane dropped, by reason", "reason", byReason);
+    }
+
     /** Data plane bytes by direction ({@code rx}, {@code tx}). */
     public void registerBytes(Supplier<Map<String, ? extends Number>> byDirection) {
         labeledCounter("plexd_bytes_total", "Bytes through the mesh interface, by direction (rx, tx)", "direction", byDirection);

@@ -30,6 +30,9 @@ final class CompiledPolicy {
     private static final int TCP = 6;
     private static final int UDP = 17;
     private static final int ICMPV6 = 58;
+    private static final int TCP_FLAGS = 13; // offset of the flags byte in the TCP header
+    private static final int TCP_SYN = 0x02;
+    private static final int TCP_ACK = 0x10;
     private static final int HOP_BY_HOP = 0;
     private static final int ROUTING = 43;
     private static final int FRAGMENT_HEADER = 44;
@@ -205,8 +208,14 @@ final class CompiledPolicy {
         if (protocol != TCP && protocol != UDP) {
             return unclassified();
         }
-        if (l4 > end - 4) {
+        if (l4 > end - (protocol == TCP ? TCP_FLAGS + 1 : 4)) {
             return MALFORMED;
+        }
+        // Only the bare SYN that opens a TCP connection is judged: replies to connections this node
+        // opened carry ACK, and the receiving stack resets any other segment that has no connection.
+        // This keeps the filter stateless and allocation-free, as Tailscale's is.
+        if (protocol == TCP && (packet.get(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK)) != TCP_SYN) {
+            return ALLOWED;
         }
         int port = u16(packet, l4 + 2);
         int block = table[(policy << TABLE_SHIFT) | (protocol == TCP ? 0 : PortVerdicts.BLOCKS) | (port >>> PortVerdicts.BLOCK_SHIFT)];

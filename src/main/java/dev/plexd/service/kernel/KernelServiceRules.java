@@ -125,6 +125,8 @@ public final class KernelServiceRules {
         nft.append("  chain input {\n");
         nft.append("    type filter hook input priority filter; policy accept;\n");
         nft.append("    iifname != \"").append(meshInterface).append("\" accept\n");
+        // Replies to connections this node opened, and flows already admitted, are not new services.
+        nft.append("    ct state established,related accept\n");
         nft.append("    meta l4proto { icmp, ipv6-icmp } accept\n");
         appendSources(nft, "ip", addresses, compiled.policyOf(), true);
         appendSources(nft, "ip6", addresses, compiled.policyOf(), false);

@@ -77,6 +77,26 @@ class PacketClassificationTest {
     }
 
     @Test
+    void onlyTheSynThatOpensATcpConnectionIsJudged() {
+        byte[] reply = l4(TCP, 41000, 0);
+        reply[13] = 0x12; // SYN+ACK: the answer to a connection this node opened
+        assertThat(allows(ipv4(TCP, 0, 0, false, reply))).as("SYN+ACK to an ephemeral port").isTrue();
+        reply[13] = 0x10; // ACK: data of an established connection
+        assertThat(allows(ipv4(TCP, 0, 0, false, reply))).as("ACK to an ephemeral port").isTrue();
+        byte[] synWithFin = l4(TCP, 41000, 0);
+        synWithFin[13] = 0x03;
+        assertThat(dropReason(ipv4(TCP, 0, 0, false, synWithFin))).as("SYN without ACK is judged").isEqualTo(DropReason.POLICY);
+        byte[] udpReply = l4(UDP, 41000, 0);
+        assertThat(dropReason(ipv4(UDP, 0, 0, false, udpReply))).as("UDP has no connection to belong to").isEqualTo(DropReason.POLICY);
+    }
+
+    @Test
+    void aTcpHeaderTooShortToHoldTheFlagsIsMalformed() {
+        byte[] truncated = Arrays.copyOf(l4(TCP, 22, 0), 13);
+        assertThat(dropReason(ipv4(TCP, 0, 0, false, truncated))).isEqualTo(DropReason.MALFORMED);
+    }
+
+    @Test
     void ipv4WithOptionsReadsThePortAfterTheOptions() {
         assertThat(allows(ipv4(TCP, 40, 0, false, l4(TCP, 22, 0)))).isTrue(); // IHL 15, the maximum
         assertThat(allows(ipv4(TCP, 4, 0, false, l4(TCP, 22, 10)))).isTrue();

@@ -82,6 +82,7 @@ class KernelServiceRulesTest {
                   chain input {
                     type filter hook input priority filter; policy accept;
                     iifname != "pxsmesh" accept
+                    ct state established,related accept
                     meta l4proto { icmp, ipv6-icmp } accept
                     ip saddr vmap { 192.0.2.2 : jump policy-0, 192.0.2.3 : jump policy-1 }
                     ip6 saddr vmap { fd00:5:0:0:0:0:0:3 : jump policy-1 }
