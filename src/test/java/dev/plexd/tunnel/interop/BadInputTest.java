@@ -37,8 +37,8 @@ class BadInputTest {
     private PlexdNode plexd;
     private WireGuardGoNode wgGo;
     private Relay relay;
-    /** The inbound loop logs a warning only when a datagram made it throw: that must never happen. */
-    private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device.InboundLoop");
+    /** The packet and control threads log a warning or error only when something threw: never for input. */
+    private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device");
     private final ListAppender<ILoggingEvent> inboundEvents = new ListAppender<>();
 
     @AfterEach
@@ -112,7 +112,7 @@ class BadInputTest {
         assertThat(stats.handshakes()).as("no state change").isEqualTo(handshakes);
         assertThat(plexd.device().peers().getFirst().rxPackets()).as("nothing accepted").isEqualTo(rxPackets);
         assertThat(plexd.device().isRunning()).isTrue();
-        assertThat(inboundEvents.list).as("no exception in the inbound loop")
+        assertThat(inboundEvents.list).as("no exception in the data plane's threads")
                 .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
         assertThat(InteropTest.ping(wgGo, plexd)).as("the tunnel still works").isTrue();
         assertThat(InteropTest.ping(plexd, wgGo)).isTrue();
