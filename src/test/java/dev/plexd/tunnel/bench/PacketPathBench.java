@@ -24,6 +24,7 @@ import javax.crypto.AEADBadTagException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,10 +57,18 @@ public class PacketPathBench {
     @Setup
     public void setUp() throws Exception {
         Path config = Files.createTempDirectory("pxd-bench");
-        Files.createDirectories(config.resolve("services"));
-        Files.writeString(config.resolve("services/default"), "deny\n");
-        Files.writeString(config.resolve("services/global.policy"), "allow tcp 5201\n");
-        filter.install(PolicyLoader.load(config), PeerDirectory.EMPTY);
+        try {
+            Files.createDirectories(config.resolve("services"));
+            Files.writeString(config.resolve("services/default"), "deny\n");
+            Files.writeString(config.resolve("services/global.policy"), "allow tcp 5201\n");
+            filter.install(PolicyLoader.load(config), PeerDirectory.EMPTY);
+        } finally {
+            try (var files = Files.walk(config)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
         filter.bindSlot(0, WireGuardKeys.encode(new byte[32]));
         plain[0] = 0x45;
         plain[2] = (byte) (PACKET >>> 8);
