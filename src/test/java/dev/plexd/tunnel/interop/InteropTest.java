@@ -252,4 +252,16 @@ class InteropTest {
                 .as("the configured peer still gets through").isTrue();
         assertThat(stats.handshakes()).isEqualTo(1);
     }
+
+    @Test
+    void persistentKeepaliveSetThroughWgHandshakesAndKeepsTheLinkWarmWithoutTraffic() throws Exception {
+        setUp(Clock.system());
+        plexd.wg("set", plexd.iface(), "peer", WireGuardKeys.encode(wgGo.publicKey()), "persistent-keepalive", "1");
+        assertThat(plexd.wg("show", plexd.iface(), "persistent-keepalive")).contains("\t1\n");
+        Thread.sleep(1500);
+        assertThat(plexd.device().stats().handshakes()).as("the first keepalive goes out at once").isEqualTo(1);
+        long sent = plexd.device().peers().getFirst().txPackets();
+        Thread.sleep(2500);
+        assertThat(plexd.device().peers().getFirst().txPackets()).as("a keepalive every second").isGreaterThanOrEqualTo(sent + 2);
+    }
 }
