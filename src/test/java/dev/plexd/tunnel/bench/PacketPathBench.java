@@ -5,6 +5,10 @@ import dev.plexd.tunnel.crypto.WipeableKey;
 import dev.plexd.tunnel.replay.ReplayWindow;
 import dev.plexd.tunnel.route.AllowedIps;
 import dev.plexd.tunnel.route.Prefix;
+import dev.plexd.service.PeerDirectory;
+import dev.plexd.service.filter.ServiceFilter;
+import dev.plexd.service.policy.PolicyLoader;
+import dev.plexd.wireguard.WireGuardKeys;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,11 +21,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import javax.crypto.AEADBadTagException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The per-packet work of the data plane without the system calls: sealing and opening one
- * 1,420-byte packet, the replay window and the allowed-IPs lookup. With {@code -prof gc} it shows
+ * 1,420-byte packet, the replay window, the allowed-IPs lookup and the service filter. With {@code -prof gc} it shows
  * the allocation per packet (the JDK cipher's {@code init}).
  *
  * <pre>./mvnw -Pbench -q test-compile exec:exec -Dbench='PacketPathBench' -Dbench.args='-prof gc'</pre>
@@ -42,11 +50,33 @@ public class PacketPathBench {
     private final byte[] opened = new byte[PACKET];
     private final ReplayWindow window = new ReplayWindow();
     private final AllowedIps<String> routes = new AllowedIps<>();
+    private final ServiceFilter filter = new ServiceFilter();
+    private final ByteBuffer packet = ByteBuffer.wrap(plain);
     private long counter;
 
     @Setup
-    public void setUp() {
+    public void setUp() throws Exception {
+        Path config = Files.createTempDirectory("pxd-bench");
+        try {
+            Files.createDirectories(config.resolve("services"));
+            Files.writeString(config.resolve("services/default"), "deny\n");
+            Files.writeString(config.resolve("services/global.policy"), "allow tcp 5201\n");
+            filter.install(PolicyLoader.load(config), PeerDirectory.EMPTY);
+        } finally {
+            try (var files = Files.walk(config)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        filter.bindSlot(0, WireGuardKeys.encode(new byte[32]));
         plain[0] = 0x45;
+        plain[2] = (byte) (PACKET >>> 8);
+        plain[3] = (byte) PACKET;
+        plain[9] = 6; // TCP
+        plain[22] = (byte) (5201 >>> 8);
+        plain[23] = (byte) 5201;
+        plain[32] = 0x50;
         plain[12] = 10; plain[15] = 2;
         plain[16] = 10; plain[19] = 1;
         for (int i = 0; i < 200; i++) {
@@ -54,6 +84,9 @@ public class PacketPathBench {
         }
         routes.insert(Prefix.parse("10.0.0.2/32"), "sender");
         aead.seal(key, 0, null, plain, 0, PACKET, sealed, 0);
+        if (!serviceFilter()) {
+            throw new IllegalStateException("the benchmark packet must be one the filter allows");
+        }
         counter = 1; // the JDK refuses to encrypt twice with one key and nonce
     }
 
@@ -70,6 +103,12 @@ public class PacketPathBench {
     @Benchmark
     public boolean replayWindow() {
         return window.accept(counter++);
+    }
+
+    /** The service filter at the boundary, allowing a TCP segment to port 5201 (deny + allow tcp 5201). */
+    @Benchmark
+    public boolean serviceFilter() {
+        return filter.allowInbound(0, packet, 0, PACKET);
     }
 
     @Benchmark

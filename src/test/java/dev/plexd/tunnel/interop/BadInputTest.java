@@ -37,8 +37,8 @@ class BadInputTest {
     private PlexdNode plexd;
     private WireGuardGoNode wgGo;
     private Relay relay;
-    /** The inbound loop logs a warning only when a datagram made it throw: that must never happen. */
-    private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device.InboundLoop");
+    /** The packet and control threads log a warning or error only when something threw: never for input. */
+    private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device");
     private final ListAppender<ILoggingEvent> inboundEvents = new ListAppender<>();
 
     @AfterEach
@@ -79,6 +79,8 @@ class BadInputTest {
         long rxPackets = plexd.device().peers().getFirst().rxPackets();
         List<byte[]> transport = relay.transportMessages();
         assertThat(transport).isNotEmpty();
+        List<byte[]> initiations = relay.initiations();
+        assertThat(initiations).isNotEmpty();
 
         Random random = new Random(7);
         List<byte[]> hostile = new ArrayList<>();
@@ -104,15 +106,20 @@ class BadInputTest {
         }
         relay.sendToPlexd(hostile);
         Thread.sleep(300);
+        long rejected = stats.drops(DropReason.HANDSHAKE_REJECTED);
+        relay.sendToPlexd(initiations); // genuine but replayed: the timestamp is not newer
+        Thread.sleep(200);
 
         assertThat(stats.drops(DropReason.MALFORMED)).as("wrong type or size").isPositive();
         assertThat(stats.drops(DropReason.BAD_MAC)).as("handshake mac1 or transport tag wrong").isPositive();
         assertThat(stats.drops(DropReason.NO_SESSION)).as("unknown receiver index").isPositive();
         assertThat(stats.drops(DropReason.REPLAY)).as("replayed counters").isGreaterThanOrEqualTo(2L * transport.size());
+        assertThat(stats.drops(DropReason.HANDSHAKE_REJECTED) - rejected).as("replayed initiation")
+                .isEqualTo(initiations.size());
         assertThat(stats.handshakes()).as("no state change").isEqualTo(handshakes);
         assertThat(plexd.device().peers().getFirst().rxPackets()).as("nothing accepted").isEqualTo(rxPackets);
         assertThat(plexd.device().isRunning()).isTrue();
-        assertThat(inboundEvents.list).as("no exception in the inbound loop")
+        assertThat(inboundEvents.list).as("no exception in the data plane's threads")
                 .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
         assertThat(InteropTest.ping(wgGo, plexd)).as("the tunnel still works").isTrue();
         assertThat(InteropTest.ping(plexd, wgGo)).isTrue();
@@ -124,6 +131,7 @@ class BadInputTest {
         private final InetSocketAddress plexd;
         private final InetSocketAddress wgGo;
         private final List<byte[]> transport = new ArrayList<>();
+        private final List<byte[]> initiations = new ArrayList<>();
         private final Thread thread;
 
         Relay(InetSocketAddress plexd, InetSocketAddress wgGo) throws SocketException {
@@ -145,15 +153,21 @@ class BadInputTest {
                     packet.setLength(buffer.length);
                     socket.receive(packet);
                     boolean fromWgGo = packet.getPort() == wgGo.getPort();
-                    if (fromWgGo && buffer[0] == 4 && packet.getLength() > 32) {
+                    if (fromWgGo && (buffer[0] == 4 && packet.getLength() > 32 || buffer[0] == 1)) {
                         synchronized (transport) {
-                            transport.add(Arrays.copyOf(buffer, packet.getLength()));
+                            (buffer[0] == 1 ? initiations : transport).add(Arrays.copyOf(buffer, packet.getLength()));
                         }
                     }
                     socket.send(new DatagramPacket(buffer, packet.getLength(), fromWgGo ? plexd : wgGo));
                 }
             } catch (Exception e) {
                 // closed
+            }
+        }
+
+        List<byte[]> initiations() {
+            synchronized (transport) {
+                return List.copyOf(initiations);
             }
         }
 

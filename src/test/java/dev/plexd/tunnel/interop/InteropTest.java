@@ -4,6 +4,11 @@ import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.device.DeviceStats;
 import dev.plexd.tunnel.device.DropReason;
+import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.tunnel.noise.CookieGenerator;
+import dev.plexd.tunnel.noise.Handshake;
+import dev.plexd.tunnel.noise.Messages;
+import dev.plexd.tunnel.noise.StaticIdentity;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.tunnel.timers.Timing;
 import dev.plexd.wireguard.WireGuardKeys;
@@ -12,12 +17,16 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -201,5 +210,58 @@ class InteropTest {
         assertThat(plexd.ns().exec().run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:d9::2").ok()).isTrue();
         assertThat(wgGo.ns().exec().run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00:d9::1").ok()).isTrue();
         assertThat(plexd.wg("show", plexd.iface(), "allowed-ips")).contains("fd00:d9::2/128");
+    }
+
+    @Test
+    void aHandshakeFloodIsAnsweredWithCookieRepliesAndTheRealPeerStillConnects() throws Exception {
+        setUp(Clock.system());
+        StaticIdentity stranger = StaticIdentity.of(X25519.generatePrivateKey());
+        byte[] initiation = new Handshake(stranger, plexd.publicKey()).createInitiation(stranger, 1, Instant.now());
+        new CookieGenerator(plexd.publicKey()).addMacs(initiation, Messages.INITIATION_MAC1, System.nanoTime());
+        InetSocketAddress target = new InetSocketAddress(Testbed.UNDERLAY_A, plexd.listenPort());
+
+        int cookieReplies = wgGo.ns().call(() -> {
+            try (DatagramSocket socket = new DatagramSocket()) {
+                for (int i = 0; i < 3000; i++) { // mac1 is valid: each costs plexd's control thread a DH
+                    socket.send(new DatagramPacket(initiation, initiation.length, target));
+                }
+                socket.setSoTimeout(500);
+                int replies = 0;
+                byte[] buffer = new byte[256];
+                try {
+                    while (true) {
+                        DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+                        socket.receive(reply);
+                        if (buffer[0] == Messages.TYPE_COOKIE_REPLY && reply.getLength() == Messages.COOKIE_REPLY_SIZE) {
+                            replies++;
+                        }
+                    }
+                } catch (SocketTimeoutException done) {
+                    return replies;
+                }
+            }
+        });
+
+        DeviceStats stats = plexd.device().stats();
+        assertThat(cookieReplies).as("under load, initiations without mac2 get a cookie reply").isPositive();
+        assertThat(stats.cookieRepliesSent()).isGreaterThanOrEqualTo(cookieReplies);
+        assertThat(stats.drops(DropReason.UNDER_LOAD)).isPositive();
+        assertThat(stats.handshakes()).isZero();
+        // wireguard-go may be answered with a cookie too; its retry (Rekey-Timeout later) carries mac2.
+        assertThat(wgGo.ns().exec().run("ping", "-c", "1", "-W", "12", plexd.meshIp()).ok())
+                .as("the configured peer still gets through").isTrue();
+        assertThat(stats.handshakes()).isEqualTo(1);
+    }
+
+    @Test
+    void persistentKeepaliveSetThroughWgHandshakesAndKeepsTheLinkWarmWithoutTraffic() throws Exception {
+        setUp(Clock.system());
+        plexd.wg("set", plexd.iface(), "peer", WireGuardKeys.encode(wgGo.publicKey()), "persistent-keepalive", "1");
+        assertThat(plexd.wg("show", plexd.iface(), "persistent-keepalive")).contains("\t1\n");
+        Thread.sleep(1500);
+        assertThat(plexd.device().stats().handshakes()).as("the first keepalive goes out at once").isEqualTo(1);
+        long sent = plexd.device().peers().getFirst().txPackets();
+        Thread.sleep(2500);
+        assertThat(plexd.device().peers().getFirst().txPackets()).as("a keepalive every second").isGreaterThanOrEqualTo(sent + 2);
     }
 }

@@ -3,10 +3,9 @@ package dev.plexd.tunnel.interop;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.NetNs;
 import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.tunnel.UserspaceTunnel;
 import dev.plexd.tunnel.device.Device;
 import dev.plexd.tunnel.device.DeviceOptions;
-import dev.plexd.tunnel.UserspaceTunnel;
-import dev.plexd.tunnel.device.Peer;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.tunnel.uapi.UapiServer;
 import dev.plexd.wireguard.WireGuardKeys;
@@ -54,9 +53,6 @@ final class PlexdNode implements Node {
         return device;
     }
 
-    Peer peer(Node other) {
-        return device.peer(other.publicKey());
-    }
 
     @Override
     public NetNs ns() {
