@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Picks the WireGuard data plane: the kernel module when present, else a userspace implementation. */
+/** What the host offers for WireGuard; the daemon maps {@code wireguard.mode} onto controllers itself. */
 public final class WireGuardControllers {
 
     private static final Logger log = LoggerFactory.getLogger(WireGuardControllers.class);
@@ -41,23 +41,5 @@ public final class WireGuardControllers {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /**
-     * @param mode {@code auto} (kernel if available, else userspace), {@code kernel} or
-     *             {@code userspace}
-     */
-    public static WireGuardController create(String mode, Exec exec, UapiController.Settings userspace) {
-        boolean kernel = switch (mode) {
-            case "kernel" -> true;
-            case "userspace" -> false;
-            case "auto" -> kernelAvailable(exec);
-            default -> throw new IllegalArgumentException(
-                    "wireguard: mode must be auto, kernel or userspace, got \"" + mode + "\"");
-        };
-        log.atInfo().addKeyValue("mode", mode).addKeyValue("data_plane", kernel ? "kernel" : "userspace")
-                .addKeyValue("command", kernel ? "" : String.join(" ", userspace.command()))
-                .log("WireGuard data plane selected");
-        return kernel ? new KernelController(exec) : new UapiController(exec, userspace);
     }
 }
