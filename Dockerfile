@@ -38,6 +38,7 @@ RUN groupadd --system --gid 10001 plexd \
  && useradd --system --uid 10001 --gid plexd --home-dir /var/lib/plexd --no-create-home --shell /usr/sbin/nologin plexd \
  && install -d -o plexd -g plexd -m 0700 /var/lib/plexd \
  && install -d -o plexd -g plexd -m 0750 /run/plexd \
+ && install -d -o plexd -g plexd -m 0750 /run/wireguard \
  && install -d -m 0755 /etc/plexd
 # A file capability gives the JVM NET_ADMIN/NET_RAW when run by "plexd"; at start plexd makes them
 # ambient so nft, iptables, ip and wg, which it runs, inherit them (capabilities are otherwise lost
@@ -48,12 +49,13 @@ RUN echo "$JAVA_HOME/lib" > /etc/ld.so.conf.d/plexd-java.conf && ldconfig \
  && setcap cap_net_admin,cap_net_raw=ep "$JAVA_HOME/bin/java" \
  && apt-get purge -y --auto-remove libcap2-bin
 COPY --from=build /out/plexd.jar /opt/plexd/plexd.jar
+COPY config/jvm.options /opt/plexd/jvm.options
 COPY config/plexd.yaml /usr/share/doc/plexd/plexd.yaml.example
 USER plexd
 WORKDIR /var/lib/plexd
-ENV PLEXD_CONFIG=/etc/plexd/plexd.yaml
+ENV PLEXD_CONFIG=/etc/plexd/plexd.yaml MALLOC_ARENA_MAX=2
 # plexd answers /healthz on its unix socket as long as the process serves requests.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["curl", "--fail", "--silent", "--show-error", "--max-time", "4", "--unix-socket", "/run/plexd/api.sock", "http://plexd/healthz"]
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/plexd/plexd.jar"]
+ENTRYPOINT ["java", "@/opt/plexd/jvm.options", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/plexd/plexd.jar"]
 CMD ["up"]
