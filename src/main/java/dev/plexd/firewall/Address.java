@@ -1,6 +1,7 @@
 package dev.plexd.firewall;
 
 import dev.plexd.policy.FirewallRule;
+import dev.plexd.wireguard.uapi.IpLiterals;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -193,42 +194,6 @@ sealed interface Address permits Address.Any, Address.Host, Address.Prefix {
 
     /** IPv4 dotted quad, IPv6 in the RFC 5952 form nft prints (longest zero run as {@code ::}). */
     static String format(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (b.length == 4) {
-            return address.getHostAddress();
-        }
-        int[] words = new int[8];
-        for (int i = 0; i < 8; i++) {
-            words[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1; // a single zero word is not compressed
-        for (int i = 0; i < 8; ) {
-            if (words[i] != 0) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < 8 && words[i] == 0) {
-                i++;
-            }
-            if (i - start > bestLength) {
-                bestStart = start;
-                bestLength = i - start;
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(words[i]));
-        }
-        return out.toString();
+        return IpLiterals.formatAddress(address.getAddress());
     }
 }

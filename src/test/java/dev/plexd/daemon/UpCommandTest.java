@@ -1,12 +1,9 @@
 package dev.plexd.daemon;
 
-import dev.plexd.Main;
+import dev.plexd.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,17 +14,8 @@ class UpCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run plexd(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static CliRun plexd(String... args) {
+        return CliRun.plexd(args);
     }
 
     @Test
@@ -38,7 +26,7 @@ class UpCommandTest {
                   mtu: 1420
                   mtus: 1
                 """);
-        Run run = plexd("up", "--config", config.toString(), "--data-dir", dir.toString());
+        CliRun run = plexd("up", "--config", config.toString(), "--data-dir", dir.toString());
         assertThat(run.exit()).isEqualTo(UpCommand.EXIT_CONFIG);
         assertThat(run.err()).startsWith("plexd: invalid configuration (" + config + "): 5 errors")
                 .contains("\n  wireguard.listen_port: must be 1..65535, got 70000\n")
@@ -55,7 +43,7 @@ class UpCommandTest {
                 node: {id: alpha, mesh_ip: 10.100.0.1}
                 control_plane: {bootstrap_token: do-not-print-me}
                 """);
-        Run run = plexd("up", "--config", config.toString(), "--state-file", state.toString(), "--data-dir", dir.toString(),
+        CliRun run = plexd("up", "--config", config.toString(), "--state-file", state.toString(), "--data-dir", dir.toString(),
                 "--log-format", "text", "--log-level", "debug", "--set", "wireguard.mtu=1380", "--check-config");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("(?m)^node\\.id\\s+alpha\\s+file \\(" + config + "\\)$")

@@ -1,6 +1,7 @@
 package dev.plexd.tunnel.route;
 
 import dev.plexd.wireguard.PeerConfig;
+import dev.plexd.wireguard.uapi.IpLiterals;
 
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -64,42 +65,6 @@ public record Prefix(byte[] address, int bits) {
     /** {@code 10.0.0.0/24}, or IPv6 in RFC 5952 form ({@code fd00::/64}). */
     @Override
     public String toString() {
-        return format(address) + "/" + bits;
-    }
-
-    static String format(byte[] address) {
-        if (address.length == 4) {
-            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
-        }
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (address[2 * i] & 0xff) << 8 | (address[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(groups[i]));
-        }
-        return out.toString();
+        return IpLiterals.formatAddress(address) + "/" + bits;
     }
 }

@@ -72,15 +72,28 @@ public final class IpLiterals {
         if (!(address instanceof Inet6Address v6)) {
             return address.getHostAddress();
         }
-        byte[] bytes = v6.getAddress();
+        String zone = v6.getScopedInterface() != null ? "%" + v6.getScopedInterface().getName()
+                : v6.getScopeId() != 0 ? "%" + v6.getScopeId() : "";
+        return formatAddress(v6.getAddress()) + zone;
+    }
+
+    /**
+     * 4 bytes as a dotted quad, 16 bytes as RFC 5952 IPv6 (lower case, longest zero run as
+     * {@code ::}, IPv4-mapped as {@code ::ffff:a.b.c.d}) — the form {@code wg} and {@code nft} print.
+     */
+    public static String formatAddress(byte[] bytes) {
+        if (bytes.length == 4) {
+            return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+        }
+        if (bytes.length != 16) {
+            throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + bytes.length);
+        }
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {
             groups[i] = (bytes[2 * i] & 0xff) << 8 | bytes[2 * i + 1] & 0xff;
         }
-        String zone = v6.getScopedInterface() != null ? "%" + v6.getScopedInterface().getName()
-                : v6.getScopeId() != 0 ? "%" + v6.getScopeId() : "";
         if (groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0 && groups[5] == 0xffff) {
-            return "::ffff:" + (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff) + zone;
+            return "::ffff:" + (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff);
         }
         int bestStart = -1;
         int bestLength = 1; // a single zero group is not compressed (RFC 5952 4.2.2)
@@ -110,7 +123,7 @@ public final class IpLiterals {
             }
             text.append(Integer.toHexString(groups[i]));
         }
-        return text.append(zone).toString();
+        return text.toString();
     }
 
     /**

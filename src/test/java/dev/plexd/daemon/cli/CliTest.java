@@ -1,6 +1,6 @@
 package dev.plexd.daemon.cli;
 
-import dev.plexd.Main;
+import dev.plexd.testing.CliRun;
 import dev.plexd.api.Json;
 import dev.plexd.daemon.Daemon;
 import dev.plexd.daemon.LocalNode;
@@ -8,10 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,17 +21,8 @@ class CliTest {
     LocalNode node;
     Daemon daemon;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run plexd(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static CliRun plexd(String... args) {
+        return CliRun.plexd(args);
     }
 
     @BeforeEach
@@ -56,7 +44,7 @@ class CliTest {
 
     @Test
     void statusTable() {
-        Run run = plexd("status", "--socket", node.socket.toString());
+        CliRun run = plexd("status", "--socket", node.socket.toString());
         assertThat(run.exit()).isZero();
         assertThat(run.out()).containsPattern("(?m)^Node:\\s+alpha  10\\.100\\.0\\.1/16  \\(host \\S+\\)$")
                 .containsPattern("(?m)^Mode:\\s+local \\(state file\\)$")
@@ -70,7 +58,7 @@ class CliTest {
 
     @Test
     void statusJsonIsTheApiAnswer() throws Exception {
-        Run run = plexd("status", "--json", "--socket", node.socket.toString());
+        CliRun run = plexd("status", "--json", "--socket", node.socket.toString());
         assertThat(run.exit()).isZero();
         var json = Json.MAPPER.readTree(run.out());
         assertThat(json.at("/node/id").asText()).isEqualTo("alpha");
@@ -79,20 +67,20 @@ class CliTest {
 
     @Test
     void peersTable() {
-        Run run = plexd("peers", "--socket", node.socket.toString());
+        CliRun run = plexd("peers", "--socket", node.socket.toString());
         assertThat(run.exit()).isZero();
         assertThat(run.out().lines().toList()).hasSize(4);
         assertThat(run.out()).containsPattern("(?m)^ID\\s+MESH IP\\s+ENDPOINT\\s+ALLOWED\\s+CONFIGURED\\s+PUBLIC KEY$")
                 .containsPattern("(?m)^beta\\s+10\\.100\\.0\\.2\\s+192\\.0\\.2\\.2:51820\\s+yes\\s+yes\\s+" + LocalNode.BETA_KEY + "$")
                 .containsPattern("(?m)^gamma\\s+10\\.100\\.0\\.3\\s+192\\.0\\.2\\.3:51820\\s+no\\s+no\\s+" + LocalNode.GAMMA_KEY + "$")
                 .containsPattern("(?m)^alpha\\s+10\\.100\\.0\\.1\\s+-\\s+no\\s+no\\s+");
-        Run json = plexd("peers", "--json", "--socket", node.socket.toString());
+        CliRun json = plexd("peers", "--json", "--socket", node.socket.toString());
         assertThat(json.out()).contains("\"peers\"").doesNotContain("psk");
     }
 
     @Test
     void policiesTable() {
-        Run run = plexd("policies", "--socket", node.socket.toString());
+        CliRun run = plexd("policies", "--socket", node.socket.toString());
         assertThat(run.exit()).isZero();
         assertThat(run.out()).isEqualTo("""
                 POLICY      SRC    DST   PROTOCOL  PORT  ACTION
@@ -102,12 +90,12 @@ class CliTest {
 
     @Test
     void aDaemonThatIsNotRunningIsSaidPlainly() {
-        Run run = plexd("status", "--socket", dir.resolve("nope.sock").toString());
+        CliRun run = plexd("status", "--socket", dir.resolve("nope.sock").toString());
         assertThat(run.exit()).isEqualTo(3);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).startsWith("plexd: plexd is not running: no API socket at " + dir.resolve("nope.sock"));
         daemon.stop();
-        Run stopped = plexd("peers", "--socket", node.socket.toString());
+        CliRun stopped = plexd("peers", "--socket", node.socket.toString());
         assertThat(stopped.exit()).isEqualTo(3);
         assertThat(stopped.err()).contains("plexd is not running");
     }

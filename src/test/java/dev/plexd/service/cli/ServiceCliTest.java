@@ -1,5 +1,6 @@
 package dev.plexd.service.cli;
 
+import dev.plexd.testing.CliRun;
 import dev.plexd.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,23 +23,14 @@ class ServiceCliTest {
     @TempDir
     Path configDir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    private Run plexd(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
+    private CliRun plexd(String... args) {
         List<String> argv = new ArrayList<>(List.of("service", "--config-dir", configDir.toString()));
         argv.addAll(List.of(args));
-        int exit = cli.execute(argv.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return CliRun.plexd(argv.toArray(String[]::new));
     }
 
     private String ok(String... args) {
-        Run run = plexd(args);
+        CliRun run = plexd(args);
         assertThat(run.err()).as("stderr of %s", List.of(args)).isEmpty();
         assertThat(run.exit()).as("exit of %s", List.of(args)).isZero();
         return run.out();
@@ -127,7 +119,7 @@ class ServiceCliTest {
         assertThat(ok("remove", "--peer", "db-admin", "allow", "tcp", "5432")).isEqualTo("Rule removed (peer 'db-admin'): allow tcp 5432\n");
         assertThat(configDir.resolve("services/peer/db-admin.policy")).doesNotExist();
         assertThat(ok("check", "db-admin", "tcp", "5432")).isEqualTo("deny (default)\n");
-        Run missing = plexd("remove", "--peer", "db-admin", "allow", "tcp", "5432");
+        CliRun missing = plexd("remove", "--peer", "db-admin", "allow", "tcp", "5432");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).isEqualTo("error: rule not found (peer 'db-admin'): allow tcp 5432\n");
 
@@ -175,7 +167,7 @@ class ServiceCliTest {
     @Test
     void addingIsIdempotentAndWarnsAboutShadowedRules() throws Exception {
         ok("deny", "all");
-        Run shadowed = plexd("allow", "tcp", "22");
+        CliRun shadowed = plexd("allow", "tcp", "22");
         assertThat(shadowed.exit()).isZero();
         assertThat(shadowed.out()).isEqualTo("Rule added (global): allow tcp 22\n");
         assertThat(shadowed.err()).isEqualTo("warning: services/global.policy:1 (deny all) comes first and matches every packet "
@@ -222,7 +214,7 @@ class ServiceCliTest {
         assertThat(configDir.resolve("services")).doesNotExist();
     }
 
-    private static void assertUsage(Run run, String message) {
+    private static void assertUsage(CliRun run, String message) {
         assertThat(run.exit()).as(run.err()).isEqualTo(ServiceCommand.USAGE);
         assertThat(run.err()).startsWith(message);
     }
@@ -233,14 +225,14 @@ class ServiceCliTest {
         Files.writeString(configDir.resolve("services/peer/n1.policy"), "allow tcp 22\nallow tpc 80\n");
         for (String[] command : List.of(new String[]{"list"}, new String[]{"show"}, new String[]{"check", "n1", "tcp", "22"},
                 new String[]{"reload"}, new String[]{"allow", "--peer", "n1", "tcp", "443"})) {
-            Run run = plexd(command);
+            CliRun run = plexd(command);
             assertThat(run.exit()).as(String.join(" ", command)).isEqualTo(ServiceCommand.BAD_POLICY);
             assertThat(run.err()).isEqualTo("services/peer/n1.policy:2: unknown protocol, expected tcp, udp or all (tpc)\n");
         }
         assertThat(file("peer/n1.policy")).as("the CLI does not write into a bad file").isEqualTo("allow tcp 22\nallow tpc 80\n");
 
         // An edit that succeeds while another file is bad still says the policy is not usable.
-        Run elsewhere = plexd("allow", "tcp", "22");
+        CliRun elsewhere = plexd("allow", "tcp", "22");
         assertThat(elsewhere.out()).isEqualTo("Rule added (global): allow tcp 22\n");
         assertThat(elsewhere.exit()).isEqualTo(ServiceCommand.BAD_POLICY);
     }
@@ -270,7 +262,7 @@ class ServiceCliTest {
         String chunkedBody = "{\"reloaded\":false,\"errors\":[\"services/peer/x.policy:1: unknown action (permit)\"]}";
         try (FakeDaemon _ = new FakeDaemon(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + Integer.toHexString(chunkedBody.length()) + "\r\n" + chunkedBody + "\r\n0\r\n\r\n")) {
-            Run run = plexd("reload", "--api-socket", socket.toString());
+            CliRun run = plexd("reload", "--api-socket", socket.toString());
             assertThat(run.exit()).isEqualTo(ServiceCommand.BAD_POLICY);
             assertThat(run.err()).isEqualTo("The daemon rejected the files; its last good policy stays in force:\n"
                     + "services/peer/x.policy:1: unknown action (permit)\n");
