@@ -17,6 +17,13 @@ import java.util.function.LongSupplier;
  * grows and neither path allocates. A flow lives {@link #TIMEOUT_NANOS} after its last outbound
  * packet (refreshed at most once per {@link #REFRESH_NANOS}).
  *
+ * <p>In front of the table, two bitmaps of flow hashes ({@link #RECENT_BITS} bits each, 16 KiB
+ * together, cache-resident) answer "certainly no flow" for the common case of a denied datagram
+ * from a peer this node has sent nothing to lately: one bitmap per {@link #EPOCH_SHIFT epoch} of
+ * 34 s, the older one cleared when an epoch starts. Every recorded flow (and every refresh) sets
+ * its bit in the current epoch's bitmap, so a flow within its timeout always has a bit set in the
+ * current or the previous epoch; stale bits only cost the table lookup.
+ *
  * <p>Concurrency: outbound threads write, inbound threads read, without locks. Each entry is a
  * small seqlock on its timestamp: a writer claims the entry by swapping the timestamp to
  * {@link #BUSY} (compare-and-set, so two outbound threads never write one entry at once; the loser
@@ -46,8 +53,15 @@ final class UdpFlows {
     private static final long VALID = 1L << 63;
     private static final long IPV6 = 1L << 62;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    static final int RECENT_BITS = 65_536;
+    /** nanoTime >> 35: epochs of 34.4 s, longer than {@link #TIMEOUT_NANOS}. */
+    static final int EPOCH_SHIFT = 35;
 
     private final long[] table = new long[ENTRIES * STRIDE];
+    /** The bitmaps of even and odd epochs, one after the other. */
+    private final long[] recent = new long[2 * RECENT_BITS / 64];
+    /** The epoch of the last recorded flow; only outbound threads use it. */
+    private volatile long epoch = Long.MIN_VALUE;
     private final LongSupplier nanoTime;
 
     UdpFlows(LongSupplier nanoTime) {
@@ -67,7 +81,9 @@ final class UdpFlows {
         long high = ipv6 ? bigEndianLong(packet, offset + 24) : 0;
         long low = ipv6 ? bigEndianLong(packet, offset + 32) : bigEndianInt(packet, offset + 16);
         long now = nanoTime.getAsLong();
-        int set = set(key, high, low);
+        long hash = hash(key, high, low);
+        markRecent(hash, now);
+        int set = set(hash);
         int victim = -1;
         long victimAge = Long.MIN_VALUE;
         for (int way = 0; way < WAYS; way++) {
@@ -111,7 +127,13 @@ final class UdpFlows {
         long key = key(slot, ipv6, IpHeaders.u16(packet, l4 + 2), IpHeaders.u16(packet, l4));
         long high = ipv6 ? bigEndianLong(packet, offset + 8) : 0;
         long low = ipv6 ? bigEndianLong(packet, offset + 16) : bigEndianInt(packet, offset + 12);
-        int set = set(key, high, low);
+        long hash = hash(key, high, low);
+        int bit = (int) hash & (RECENT_BITS - 1);
+        if ((((long) LONGS.getOpaque(recent, bit >>> 6) | (long) LONGS.getOpaque(recent, (RECENT_BITS + bit) >>> 6))
+                & 1L << bit) == 0) {
+            return false;
+        }
+        int set = set(hash);
         for (int way = 0; way < WAYS; way++) {
             long stamp = stampIfHolds((set + way) * STRIDE, key, high, low);
             if (stamp != BUSY) {
@@ -159,15 +181,41 @@ final class UdpFlows {
         return VALID | (ipv6 ? IPV6 : 0) | (long) slot << 32 | (long) localPort << 16 | remotePort;
     }
 
-    /** The first entry index of the flow's set: a 64-bit mix (MurmurHash3's finaliser) of the whole flow. */
-    private static int set(long key, long high, long low) {
+    /**
+     * Sets the flow's bit in the current epoch's bitmap, first clearing that bitmap (two epochs old)
+     * when the epoch has changed. Two outbound threads racing here can lose a bit: a miss, never a match.
+     */
+    private void markRecent(long hash, long now) {
+        long current = now >> EPOCH_SHIFT;
+        int base = (int) (current & 1) * (RECENT_BITS / 64);
+        if (current != epoch) {
+            epoch = current;
+            for (int i = 0; i < RECENT_BITS / 64; i++) {
+                LONGS.setOpaque(recent, base + i, 0L);
+            }
+        }
+        int bit = (int) hash & (RECENT_BITS - 1);
+        int word = base + (bit >>> 6);
+        long mask = 1L << bit;
+        if (((long) LONGS.getOpaque(recent, word) & mask) == 0) {
+            LONGS.getAndBitwiseOr(recent, word, mask);
+        }
+    }
+
+    /** The first entry index of the flow's set. */
+    private static int set(long hash) {
+        return (int) (hash >>> (64 - SET_BITS)) * WAYS;
+    }
+
+    /** A 64-bit mix (MurmurHash3's finaliser) of the whole flow. */
+    private static long hash(long key, long high, long low) {
         long h = key ^ high * 0x9e3779b97f4a7c15L ^ low * 0xc2b2ae3d27d4eb4fL;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int) (h >>> (64 - SET_BITS)) * WAYS;
+        return h;
     }
 
     private static long bigEndianLong(ByteBuffer packet, int index) {
