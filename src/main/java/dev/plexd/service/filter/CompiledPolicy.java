@@ -110,17 +110,17 @@ final class CompiledPolicy {
     }
 
     /**
-     * Judges one packet: {@link #ALLOWED} or a {@link DropReason#code()}. Absolute reads only, no
-     * allocation; every read is bounds-checked against {@code length} first, so no input makes it
-     * throw.
+     * Judges one packet: its {@link #outcome} and, when a port is denied, the walked {@link #headers}
+     * (so a second look at the packet needs no second walk). Absolute reads only, no allocation;
+     * every read is bounds-checked against {@code length} first, so no input makes it throw.
      */
-    int decide(int slot, ByteBuffer packet, int offset, int length) {
+    long decide(int slot, ByteBuffer packet, int offset, int length) {
         if (allowAll) {
-            return ALLOWED;
+            return verdict(ALLOWED);
         }
         int policy = slot >= 0 && slot < slotPolicy.length ? slotPolicy[slot] : -1;
         if (policy < 0) {
-            return defaultAllow ? ALLOWED : UNKNOWN_PEER;
+            return verdict(defaultAllow ? ALLOWED : UNKNOWN_PEER);
         }
         long headers = IpHeaders.walk(packet, offset, length);
         int protocol = IpHeaders.protocol(headers);
@@ -128,16 +128,16 @@ final class CompiledPolicy {
             case IpHeaders.TRANSPORT -> {
             }
             case IpHeaders.ICMP -> {
-                return ALLOWED;
+                return verdict(ALLOWED);
             }
             case IpHeaders.LATER_FRAGMENT -> {
-                return fragment(policy, protocol);
+                return verdict(fragment(policy, protocol));
             }
             case IpHeaders.MALFORMED -> {
-                return MALFORMED;
+                return verdict(MALFORMED);
             }
             default -> {
-                return unclassified();
+                return verdict(unclassified());
             }
         }
         int l4 = IpHeaders.transport(headers);
@@ -145,11 +145,26 @@ final class CompiledPolicy {
         // opened carry ACK, and the receiving stack resets any other segment that has no connection.
         // UDP replies are recognised by ServiceFilter's flow table, after this verdict.
         if (protocol == TCP && (packet.get(l4 + IpHeaders.TCP_FLAGS) & (TCP_SYN | TCP_ACK)) != TCP_SYN) {
-            return ALLOWED;
+            return verdict(ALLOWED);
         }
         int port = IpHeaders.u16(packet, l4 + 2);
         int block = table[(policy << TABLE_SHIFT) | (protocol == TCP ? 0 : PortVerdicts.BLOCKS) | (port >>> PortVerdicts.BLOCK_SHIFT)];
-        return (bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port & 1) != 0 ? ALLOWED : POLICY;
+        boolean allowed = (bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port & 1) != 0;
+        return allowed ? verdict(ALLOWED) : verdict(POLICY) | headers;
+    }
+
+    /** The outcome of a {@link #decide} verdict: {@link #ALLOWED} or a {@link DropReason#code()}. */
+    static int outcome(long verdict) {
+        return (int) (verdict >>> 56);
+    }
+
+    /** The walked headers of a {@link #decide} verdict that denies a TCP or UDP port ({@link IpHeaders#walk}), else 0. */
+    static long headers(long verdict) {
+        return verdict & (1L << 56) - 1;
+    }
+
+    private static long verdict(int outcome) {
+        return (long) outcome << 56;
     }
 
     /** A later fragment has no port: it gets the verdict every port of its protocol gets, if they all get the same. */

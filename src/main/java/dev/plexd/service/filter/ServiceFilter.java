@@ -76,8 +76,9 @@ public final class ServiceFilter implements InboundFilter {
     public boolean allowInbound(int peerSlot, ByteBuffer packet, int offset, int length) {
         int outcome;
         try {
-            outcome = current.decide(peerSlot, packet, offset, length);
-            if (outcome == POLICY && flows.isReply(peerSlot, packet, offset, length)) {
+            long verdict = current.decide(peerSlot, packet, offset, length);
+            outcome = CompiledPolicy.outcome(verdict);
+            if (outcome == POLICY && flows.isReply(peerSlot, packet, offset, CompiledPolicy.headers(verdict))) {
                 outcome = FilterCounters.ALLOWED_AS_REPLY;
             }
         } catch (RuntimeException e) {

@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * grows and neither path allocates. A flow lives {@link #TIMEOUT_NANOS} after its last outbound
  * packet (refreshed at most once per {@link #REFRESH_NANOS}).
  *
- * <p>In front of the table, two bitmaps of flow hashes ({@link #RECENT_BITS} bits each, 16 KiB
+ * <p>In front of the table, two bitmaps of (peer, ports) hashes ({@link #RECENT_BITS} bits each, 16 KiB
  * together, cache-resident) answer "certainly no flow" for the common case of a denied datagram
  * from a peer this node has sent nothing to lately: one bitmap per {@link #EPOCH_SHIFT epoch} of
  * 34 s, the older one cleared when an epoch starts. Every recorded flow (and every refresh) sets
@@ -81,9 +81,8 @@ final class UdpFlows {
         long high = ipv6 ? bigEndianLong(packet, offset + 24) : 0;
         long low = ipv6 ? bigEndianLong(packet, offset + 32) : bigEndianInt(packet, offset + 16);
         long now = nanoTime.getAsLong();
-        long hash = hash(key, high, low);
-        markRecent(hash, now);
-        int set = set(hash);
+        markRecent(recentBit(key), now);
+        int set = set(hash(key, high, low));
         int victim = -1;
         long victimAge = Long.MIN_VALUE;
         for (int way = 0; way < WAYS; way++) {
@@ -115,9 +114,10 @@ final class UdpFlows {
      * Whether an inbound packet from the peer in {@code slot} is a UDP reply to a flow recorded
      * within {@link #TIMEOUT_NANOS}: its source is the flow's remote address and port, its
      * destination port the flow's local port.
+     *
+     * @param headers the packet's {@link IpHeaders#walk}, already done by the policy decision
      */
-    boolean isReply(int slot, ByteBuffer packet, int offset, int length) {
-        long headers = IpHeaders.walk(packet, offset, length);
+    boolean isReply(int slot, ByteBuffer packet, int offset, long headers) {
         if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT || IpHeaders.protocol(headers) != IpHeaders.UDP
                 || slot < 0 || slot > 0xffff) {
             return false;
@@ -125,15 +125,14 @@ final class UdpFlows {
         int l4 = IpHeaders.transport(headers);
         boolean ipv6 = IpHeaders.isIpv6(headers);
         long key = key(slot, ipv6, IpHeaders.u16(packet, l4 + 2), IpHeaders.u16(packet, l4));
-        long high = ipv6 ? bigEndianLong(packet, offset + 8) : 0;
-        long low = ipv6 ? bigEndianLong(packet, offset + 16) : bigEndianInt(packet, offset + 12);
-        long hash = hash(key, high, low);
-        int bit = (int) hash & (RECENT_BITS - 1);
+        int bit = recentBit(key);
         if ((((long) LONGS.getOpaque(recent, bit >>> 6) | (long) LONGS.getOpaque(recent, (RECENT_BITS + bit) >>> 6))
                 & 1L << bit) == 0) {
             return false;
         }
-        int set = set(hash);
+        long high = ipv6 ? bigEndianLong(packet, offset + 8) : 0;
+        long low = ipv6 ? bigEndianLong(packet, offset + 16) : bigEndianInt(packet, offset + 12);
+        int set = set(hash(key, high, low));
         for (int way = 0; way < WAYS; way++) {
             long stamp = stampIfHolds((set + way) * STRIDE, key, high, low);
             if (stamp != BUSY) {
@@ -185,7 +184,7 @@ final class UdpFlows {
      * Sets the flow's bit in the current epoch's bitmap, first clearing that bitmap (two epochs old)
      * when the epoch has changed. Two outbound threads racing here can lose a bit: a miss, never a match.
      */
-    private void markRecent(long hash, long now) {
+    private void markRecent(int bit, long now) {
         long current = now >> EPOCH_SHIFT;
         int base = (int) (current & 1) * (RECENT_BITS / 64);
         if (current != epoch) {
@@ -194,12 +193,16 @@ final class UdpFlows {
                 LONGS.setOpaque(recent, base + i, 0L);
             }
         }
-        int bit = (int) hash & (RECENT_BITS - 1);
         int word = base + (bit >>> 6);
         long mask = 1L << bit;
         if (((long) LONGS.getOpaque(recent, word) & mask) == 0) {
             LONGS.getAndBitwiseOr(recent, word, mask);
         }
+    }
+
+    /** The flow's bit in the bitmaps: a hash of peer and ports only, so the check reads no address. */
+    private static int recentBit(long key) {
+        return (int) ((key * 0x9e3779b97f4a7c15L) >>> (64 - Integer.numberOfTrailingZeros(RECENT_BITS)));
     }
 
     /** The first entry index of the flow's set. */
