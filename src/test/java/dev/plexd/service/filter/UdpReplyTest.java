@@ -70,6 +70,21 @@ class UdpReplyTest {
     }
 
     @Test
+    void aFlowSurvivesTheStartOfTheNextBitmapEpochButNotTheOneAfter() {
+        long epoch = 1L << UdpFlows.EPOCH_SHIFT;
+        now = epoch - SECOND; // the end of epoch 0
+        send(1, udp(HERE, 40_000, PEER, 5353));
+        now = epoch + 5 * SECOND; // epoch 1 starts with another flow: the odd bitmap is cleared, not the even one
+        send(2, udp(HERE, 41_000, PEER, 5353));
+        now = epoch + 25 * SECOND;
+        assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isTrue();
+        now = 2 * epoch + SECOND; // epoch 2: the even bitmap is cleared; the flow has expired anyway
+        send(2, udp(HERE, 41_000, PEER, 5353));
+        assertThat(receive(2, udp(PEER, 5353, HERE, 41_000))).isTrue();
+        assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isFalse();
+    }
+
+    @Test
     void onlyTheExactReversedFlowPasses() {
         send(1, udp(HERE, 40_000, PEER, 5353));
         assertThat(receive(1, udp(PEER, 5354, HERE, 40_000))).as("other source port").isFalse();
