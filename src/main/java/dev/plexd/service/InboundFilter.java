@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * The per-packet service decision at the WireGuard decrypt → TUN boundary. The data plane calls
  * {@link #allowInbound} for every decrypted inbound packet, with the slot of the peer that sent it;
- * implementations must not allocate, block or throw on that path.
+ * implementations must not allocate, block or throw on that path. The data plane shows it every
+ * outbound packet too ({@link #noteOutbound}), so a filter can let replies through.
  *
  * <p>Slots are small non-negative ints owned by the data plane (an index into its peer table).
  * It tells the filter which public key a slot belongs to with {@link #bindSlot} when a peer is
@@ -38,6 +39,18 @@ public interface InboundFilter {
      * @return true to deliver the packet, false to drop it
      */
     boolean allowInbound(int peerSlot, ByteBuffer packet, int offset, int length);
+
+    /**
+     * Called by the data plane for every packet it sends through the mesh, once the packet has been
+     * matched to its peer, so the filter can recognise replies (UDP) to what this node sent. Same
+     * rules as {@link #allowInbound}: no allocation, no blocking, no exception; the packet is only
+     * read. The default does nothing.
+     *
+     * @param peerSlot the slot of the peer the packet goes to
+     * @param packet   an IP packet at absolute {@code offset}; position and limit are not used or changed
+     */
+    default void noteOutbound(int peerSlot, ByteBuffer packet, int offset, int length) {
+    }
 
     void bindSlot(int peerSlot, String publicKeyBase64);
 

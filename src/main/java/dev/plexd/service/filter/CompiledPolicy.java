@@ -1,7 +1,5 @@
 package dev.plexd.service.filter;
 
-import dev.plexd.service.policy.Limits;
-
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -26,18 +24,9 @@ final class CompiledPolicy {
     private static final int MALFORMED = DropReason.MALFORMED.code();
     private static final int UNKNOWN_PEER = DropReason.UNKNOWN_PEER.code();
 
-    private static final int ICMP = 1;
-    private static final int TCP = 6;
-    private static final int UDP = 17;
-    private static final int ICMPV6 = 58;
-    private static final int TCP_FLAGS = 13; // offset of the flags byte in the TCP header
+    private static final int TCP = IpHeaders.TCP;
     private static final int TCP_SYN = 0x02;
     private static final int TCP_ACK = 0x10;
-    private static final int HOP_BY_HOP = 0;
-    private static final int ROUTING = 43;
-    private static final int FRAGMENT_HEADER = 44;
-    private static final int DESTINATION_OPTIONS = 60;
-    private static final int MAX_EXTENSION_HEADERS = Limits.MAX_IPV6_EXTENSION_HEADERS;
 
     private static final int TABLE_SHIFT = 7; // PROTOCOLS * BLOCKS = 128 entries per policy
 
@@ -121,110 +110,66 @@ final class CompiledPolicy {
     }
 
     /**
-     * Judges one packet: {@link #ALLOWED} or a {@link DropReason#code()}. Absolute reads only, no
-     * allocation; every read is bounds-checked against {@code length} first, so no input makes it
-     * throw.
+     * Judges one packet: its {@link #outcome} and, when a port is denied, the walked {@link #headers}
+     * (so a second look at the packet needs no second walk). Absolute reads only, no allocation;
+     * every read is bounds-checked against {@code length} first, so no input makes it throw.
      */
-    int decide(int slot, ByteBuffer packet, int offset, int length) {
+    long decide(int slot, ByteBuffer packet, int offset, int length) {
         if (allowAll) {
-            return ALLOWED;
+            return verdict(ALLOWED);
         }
         int policy = slot >= 0 && slot < slotPolicy.length ? slotPolicy[slot] : -1;
         if (policy < 0) {
-            return defaultAllow ? ALLOWED : UNKNOWN_PEER;
+            return verdict(defaultAllow ? ALLOWED : UNKNOWN_PEER);
         }
-        if (offset < 0 || length < 0 || offset > packet.limit() - length) {
-            return MALFORMED;
-        }
-        if (length == 0) {
-            return unclassified();
-        }
-        int first = packet.get(offset);
-        int protocol;
-        int l4;
-        int end;
-        switch ((first >> 4) & 0xf) {
-            case 4 -> {
-                if (length < 20) {
-                    return MALFORMED;
-                }
-                int headerLength = (first & 0xf) << 2;
-                int totalLength = u16(packet, offset + 2);
-                if (headerLength < 20 || totalLength < headerLength || totalLength > length) {
-                    return MALFORMED;
-                }
-                protocol = packet.get(offset + 9) & 0xff;
-                if (protocol == ICMP) {
-                    return ALLOWED;
-                }
-                if ((u16(packet, offset + 6) & 0x1fff) != 0) {
-                    return fragment(policy, protocol);
-                }
-                l4 = offset + headerLength;
-                end = offset + totalLength;
+        long headers = IpHeaders.walk(packet, offset, length);
+        int protocol = IpHeaders.protocol(headers);
+        switch (IpHeaders.kind(headers)) {
+            case IpHeaders.TRANSPORT -> {
             }
-            case 6 -> {
-                if (length < 40) {
-                    return MALFORMED;
-                }
-                int payloadLength = u16(packet, offset + 4);
-                if (payloadLength > length - 40) {
-                    return MALFORMED;
-                }
-                end = offset + 40 + payloadLength;
-                protocol = packet.get(offset + 6) & 0xff;
-                l4 = offset + 40;
-                int headers = 0;
-                while (protocol == HOP_BY_HOP || protocol == ROUTING || protocol == DESTINATION_OPTIONS
-                        || protocol == FRAGMENT_HEADER) {
-                    if (headers++ == MAX_EXTENSION_HEADERS) {
-                        return unclassified();
-                    }
-                    if (protocol == FRAGMENT_HEADER) {
-                        if (l4 > end - 8) {
-                            return MALFORMED;
-                        }
-                        protocol = packet.get(l4) & 0xff;
-                        if ((u16(packet, l4 + 2) & 0xfff8) != 0) {
-                            return protocol == ICMPV6 ? ALLOWED : fragment(policy, protocol);
-                        }
-                        l4 += 8;
-                    } else {
-                        if (l4 > end - 2) {
-                            return MALFORMED;
-                        }
-                        protocol = packet.get(l4) & 0xff;
-                        l4 += ((packet.get(l4 + 1) & 0xff) + 1) << 3;
-                    }
-                }
-                if (protocol == ICMPV6) {
-                    return ALLOWED;
-                }
+            case IpHeaders.ICMP -> {
+                return verdict(ALLOWED);
+            }
+            case IpHeaders.LATER_FRAGMENT -> {
+                return verdict(fragment(policy, protocol));
+            }
+            case IpHeaders.MALFORMED -> {
+                return verdict(MALFORMED);
             }
             default -> {
-                return unclassified();
+                return verdict(unclassified());
             }
         }
-        if (protocol != TCP && protocol != UDP) {
-            return unclassified();
-        }
-        if (l4 > end - (protocol == TCP ? TCP_FLAGS + 1 : 4)) {
-            return MALFORMED;
-        }
+        int l4 = IpHeaders.transport(headers);
         // Only the bare SYN that opens a TCP connection is judged: replies to connections this node
         // opened carry ACK, and the receiving stack resets any other segment that has no connection.
-        // This keeps the filter stateless and allocation-free, as Tailscale's is.
-        if (protocol == TCP && (packet.get(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK)) != TCP_SYN) {
-            return ALLOWED;
+        // UDP replies are recognised by ServiceFilter's flow table, after this verdict.
+        if (protocol == TCP && (packet.get(l4 + IpHeaders.TCP_FLAGS) & (TCP_SYN | TCP_ACK)) != TCP_SYN) {
+            return verdict(ALLOWED);
         }
-        int port = u16(packet, l4 + 2);
+        int port = IpHeaders.u16(packet, l4 + 2);
         int block = table[(policy << TABLE_SHIFT) | (protocol == TCP ? 0 : PortVerdicts.BLOCKS) | (port >>> PortVerdicts.BLOCK_SHIFT)];
-        return (bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port & 1) != 0 ? ALLOWED : POLICY;
+        boolean allowed = (bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port & 1) != 0;
+        return allowed ? verdict(ALLOWED) : verdict(POLICY) | headers;
+    }
+
+    /** The outcome of a {@link #decide} verdict: {@link #ALLOWED} or a {@link DropReason#code()}. */
+    static int outcome(long verdict) {
+        return (int) (verdict >>> 56);
+    }
+
+    /** The walked headers of a {@link #decide} verdict that denies a TCP or UDP port ({@link IpHeaders#walk}), else 0. */
+    static long headers(long verdict) {
+        return verdict & (1L << 56) - 1;
+    }
+
+    private static long verdict(int outcome) {
+        return (long) outcome << 56;
     }
 
     /** A later fragment has no port: it gets the verdict every port of its protocol gets, if they all get the same. */
     private int fragment(int policy, int protocol) {
-        if (protocol != TCP && protocol != UDP) {
+        if (protocol != TCP && protocol != IpHeaders.UDP) {
             return unclassified();
         }
         return fragmentAllow[policy * PortVerdicts.PROTOCOLS + (protocol == TCP ? 0 : 1)] ? ALLOWED : FRAGMENT;
@@ -232,9 +177,5 @@ final class CompiledPolicy {
 
     private int unclassified() {
         return defaultAllow ? ALLOWED : UNCLASSIFIED;
-    }
-
-    private static int u16(ByteBuffer packet, int index) {
-        return (packet.get(index) & 0xff) << 8 | packet.get(index + 1) & 0xff;
     }
 }

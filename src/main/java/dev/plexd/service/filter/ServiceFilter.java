@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The service filter the userspace data plane calls for every decrypted inbound packet.
@@ -35,13 +36,22 @@ import java.util.TreeMap;
  *
  * <p>A slot that is not bound (or out of range) gets the default action for every packet: the
  * filter cannot tell who sent it, so no peer or org rule can apply.
+ *
+ * <p>Replies: the data plane shows the filter every outbound packet ({@link #noteOutbound}); the
+ * UDP flows this node starts are kept in a fixed table ({@link UdpFlows}), and a UDP packet the
+ * policy denies passes when it is the reply of such a flow (same peer, its source is the flow's
+ * destination, its destination port the flow's source port) within {@link UdpFlows#TIMEOUT_NANOS}.
+ * Those are counted apart ({@link #allowedAsReply}). TCP replies pass without state (only the
+ * opening SYN is judged).
  */
 public final class ServiceFilter implements InboundFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceFilter.class);
+    private static final int POLICY = DropReason.POLICY.code();
 
     private volatile CompiledPolicy current = CompiledPolicy.closed();
     private final FilterCounters counters = new FilterCounters();
+    private final UdpFlows flows;
     private final DropLog dropLog = new DropLog();
 
     private final Object lock = new Object();
@@ -53,20 +63,49 @@ public final class ServiceFilter implements InboundFilter {
     private long generation;
     private volatile PolicyException bindError;
 
+    public ServiceFilter() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoTime the clock of the UDP flow table (tests inject one) */
+    ServiceFilter(LongSupplier nanoTime) {
+        flows = new UdpFlows(nanoTime);
+    }
+
     @Override
     public boolean allowInbound(int peerSlot, ByteBuffer packet, int offset, int length) {
         int outcome;
         try {
-            outcome = current.decide(peerSlot, packet, offset, length);
+            long verdict = current.decide(peerSlot, packet, offset, length);
+            outcome = CompiledPolicy.outcome(verdict);
+            if (outcome == POLICY && flows.isReply(peerSlot, packet, offset, CompiledPolicy.headers(verdict))) {
+                outcome = FilterCounters.ALLOWED_AS_REPLY;
+            }
         } catch (RuntimeException e) {
             outcome = DropReason.ERROR.code();
         }
         counters.count(peerSlot, outcome);
-        if (outcome == CompiledPolicy.ALLOWED) {
+        if (outcome == CompiledPolicy.ALLOWED || outcome == FilterCounters.ALLOWED_AS_REPLY) {
             return true;
         }
         dropLog.offer(peerSlot, outcome, packet, offset, length);
         return false;
+    }
+
+    /**
+     * Records the UDP flow an outbound packet starts or continues (anything else is ignored). Not
+     * while the policy allows everything: nothing needs to be recognised as a reply then.
+     */
+    @Override
+    public void noteOutbound(int peerSlot, ByteBuffer packet, int offset, int length) {
+        if (current.allowAll) {
+            return;
+        }
+        try {
+            flows.record(peerSlot, packet, offset, length);
+        } catch (RuntimeException e) {
+            // Cannot happen (every read is bounds-checked); at worst the flow's replies are judged by the policy.
+        }
     }
 
     /**
@@ -177,6 +216,11 @@ public final class ServiceFilter implements InboundFilter {
         return counters.get(peerSlot, CompiledPolicy.ALLOWED);
     }
 
+    /** UDP packets the policy denies that passed as replies to flows this node started; not included in {@link #allowed}. */
+    public long allowedAsReply(int peerSlot) {
+        return counters.get(peerSlot, FilterCounters.ALLOWED_AS_REPLY);
+    }
+
     public long dropped(int peerSlot, DropReason reason) {
         return counters.get(peerSlot, reason.code());
     }
@@ -184,6 +228,10 @@ public final class ServiceFilter implements InboundFilter {
     /** Across all slots, including packets for slots that were never bound. */
     public long totalAllowed() {
         return counters.total(CompiledPolicy.ALLOWED);
+    }
+
+    public long totalAllowedAsReply() {
+        return counters.total(FilterCounters.ALLOWED_AS_REPLY);
     }
 
     public long totalDropped(DropReason reason) {
@@ -204,7 +252,7 @@ public final class ServiceFilter implements InboundFilter {
                 dropped.put(reason, dropped(slot, reason));
             }
             String label = snapshot.label(slot);
-            result.add(new PeerCounters(slot, key, label == null ? key : label, allowed(slot), dropped));
+            result.add(new PeerCounters(slot, key, label == null ? key : label, allowed(slot), allowedAsReply(slot), dropped));
         });
         return result;
     }

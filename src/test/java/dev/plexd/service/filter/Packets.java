@@ -1,6 +1,8 @@
 package dev.plexd.service.filter;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
 /** Hand-built IP packets for filter tests: headers are written byte by byte, as on the wire. */
@@ -101,6 +103,48 @@ final class Packets {
         header[3] = (byte) field;
         header[7] = 42; // identification
         return header;
+    }
+
+    /**
+     * A UDP datagram (or a bare TCP SYN) between two address literals, IPv4 or IPv6, with
+     * {@code ipv6Extensions} (hop-by-hop/destination-options headers of 8 bytes each) before the
+     * transport header.
+     */
+    static byte[] flow(int protocol, String src, int srcPort, String dst, int dstPort, int ipv6Extensions) {
+        byte[] source = address(src);
+        byte[] destination = address(dst);
+        byte[] transport = l4(protocol, dstPort, 4);
+        transport[0] = (byte) (srcPort >>> 8);
+        transport[1] = (byte) srcPort;
+        byte[] packet;
+        if (source.length == 4) {
+            packet = ipv4(protocol, 0, 0, false, transport);
+            System.arraycopy(source, 0, packet, 12, 4);
+            System.arraycopy(destination, 0, packet, 16, 4);
+        } else {
+            byte[] payload = transport;
+            int next = protocol;
+            for (int i = 0; i < ipv6Extensions; i++) {
+                payload = concat(extension(next, 0), payload);
+                next = i == ipv6Extensions - 1 ? HOP_BY_HOP : DESTINATION_OPTIONS;
+            }
+            packet = ipv6(next, payload);
+            System.arraycopy(source, 0, packet, 8, 16);
+            System.arraycopy(destination, 0, packet, 24, 16);
+        }
+        return packet;
+    }
+
+    static byte[] udp(String src, int srcPort, String dst, int dstPort) {
+        return flow(UDP, src, srcPort, dst, dstPort, 0);
+    }
+
+    private static byte[] address(String literal) {
+        try {
+            return InetAddress.getByName(literal).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
     }
 
     static byte[] concat(byte[]... parts) {

@@ -22,17 +22,22 @@ import static dev.plexd.service.filter.Packets.extension;
 import static dev.plexd.service.filter.Packets.fragmentHeader;
 import static dev.plexd.service.filter.Packets.ipv4;
 import static dev.plexd.service.filter.Packets.ipv6;
+import static dev.plexd.service.filter.Packets.flow;
 import static dev.plexd.service.filter.Packets.l4;
+import static dev.plexd.service.filter.Packets.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The per-packet path allocates nothing: allowed, dropped (and sampled for the log), malformed, every branch. */
+/**
+ * The per-packet paths allocate nothing: allowed, dropped (and sampled for the log), malformed, every
+ * branch, and the UDP flow table on both sides (recording outbound flows, passing their replies).
+ */
 class ZeroAllocationTest {
 
     @TempDir
     Path configDir;
 
     @Test
-    void aMillionDecisionsAllocateNothing() throws Exception {
+    void aMillionDecisionsAndOutboundPacketsAllocateNothing() throws Exception {
         ServiceFilter filter = new ServiceFilter();
         filter.install(new ServicesDir(configDir).defaultAction("deny")
                         .global("allow tcp 22\nallow udp 53\ndeny tcp 8000-9000\n")
@@ -47,7 +52,19 @@ class ZeroAllocationTest {
                 ipv4(ICMP, 0, 0, false, new byte[8]), new byte[]{0x45, 0, 0},
                 ipv6(TCP, 22), ipv6(HOP_BY_HOP, concat(extension(DESTINATION_OPTIONS, 1), extension(UDP, 0), l4(UDP, 53, 0))),
                 ipv6(FRAGMENT, concat(fragmentHeader(TCP, 10, false), new byte[8])), new byte[0],
+                // replies to the flows below, and a packet that matches none
+                udp("10.100.0.2", 5353, "10.100.0.1", 40000), flow(UDP, "fd00::2", 5353, "fd00::1", 40001, 0),
+                udp("10.100.0.2", 5353, "10.100.0.1", 40002),
         };
+        byte[][] sent = {
+                udp("10.100.0.1", 40000, "10.100.0.2", 5353), flow(UDP, "fd00::1", 40001, "fd00::2", 5353, 2),
+                ipv4(TCP, 22), new byte[]{0x45, 0, 0},
+                udp("10.100.0.1", 0, "10.100.0.2", 7000), // its source port changes every time: a new flow, written
+        };
+        ByteBuffer[] outbound = new ByteBuffer[sent.length];
+        for (int i = 0; i < sent.length; i++) {
+            outbound[i] = ByteBuffer.wrap(sent[i]);
+        }
         ByteBuffer[] heap = new ByteBuffer[packets.length];
         ByteBuffer[] direct = new ByteBuffer[packets.length];
         for (int i = 0; i < packets.length; i++) {
@@ -56,21 +73,29 @@ class ZeroAllocationTest {
         }
         int[] slots = {1, 2, 7};
 
-        run(filter, heap, direct, slots, 300_000); // warm up: let the JIT compile the path
+        for (int round = 0; round < 3; round++) {
+            run(filter, heap, direct, outbound, slots, 300_000); // warm up: let the JIT compile the paths
+        }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long baseline = threads.getCurrentThreadAllocatedBytes();
         baseline = threads.getCurrentThreadAllocatedBytes() - baseline; // cost of the measurement itself
         long before = threads.getCurrentThreadAllocatedBytes();
-        long allowed = run(filter, heap, direct, slots, 1_000_000);
+        long allowed = run(filter, heap, direct, outbound, slots, 1_000_000);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before - baseline;
 
         assertThat(allowed).isBetween(1L, 999_999L);
-        assertThat(allocated).as("bytes allocated by 1,000,000 decisions").isZero();
+        assertThat(allocated).as("bytes allocated by 1,000,000 decisions and outbound packets").isZero();
+        assertThat(filter.totalAllowedAsReply()).as("replies were recognised").isPositive();
     }
 
-    private static long run(ServiceFilter filter, ByteBuffer[] heap, ByteBuffer[] direct, int[] slots, int decisions) {
+    private static long run(ServiceFilter filter, ByteBuffer[] heap, ByteBuffer[] direct, ByteBuffer[] outbound,
+                            int[] slots, int decisions) {
         long allowed = 0;
+        ByteBuffer changing = outbound[outbound.length - 1];
         for (int i = 0; i < decisions; i++) {
+            changing.putShort(20, (short) i);
+            ByteBuffer sent = outbound[i % outbound.length];
+            filter.noteOutbound(slots[i % slots.length], sent, 0, sent.limit());
             int p = i % heap.length;
             ByteBuffer buffer = (i & 1) == 0 ? heap[p] : direct[p];
             if (filter.allowInbound(slots[i % slots.length], buffer, 0, buffer.limit() == 1 && heap[p].limit() == 0 ? 0 : buffer.limit())) {

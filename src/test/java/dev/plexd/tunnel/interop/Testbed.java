@@ -7,8 +7,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Two namespaces joined by a veth pair (192.0.2.1 ↔ 192.0.2.2) for one test; the tunnel between
- * them uses 10.100.0.0/24. Interface names start with {@code pxd} and a random suffix, so suites
- * running at the same time never share a {@code /var/run/wireguard} socket.
+ * them uses 10.100.0.0/24. Interface names start with a prefix ({@code pxd} unless a test gives its
+ * own) and a random suffix, so suites running at the same time never share a
+ * {@code /var/run/wireguard} socket.
  */
 final class Testbed implements AutoCloseable {
 
@@ -19,12 +20,22 @@ final class Testbed implements AutoCloseable {
 
     final NetNs a;
     final NetNs b;
+    private final String prefix;
     private final String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
 
     Testbed() throws Exception {
-        NetNs first = NetNs.create("dp");
+        this("dp", "pxd");
+    }
+
+    /**
+     * @param label  the namespaces' label ({@link NetNs#create})
+     * @param prefix the interface names' prefix, three characters
+     */
+    Testbed(String label, String prefix) throws Exception {
+        this.prefix = prefix;
+        NetNs first = NetNs.create(label);
         try {
-            NetNs second = NetNs.create("dp");
+            NetNs second = NetNs.create(label);
             try {
                 NetNs.link(first, "va", List.of(UNDERLAY_A + "/24"), second, "vb", List.of(UNDERLAY_B + "/24"));
             } catch (Exception e) {
@@ -39,9 +50,9 @@ final class Testbed implements AutoCloseable {
         this.a = first;
     }
 
-    /** {@code pxd<suffix><side>}: at most 15 characters, unique per test bed. */
+    /** {@code <prefix><suffix><side>}: at most 15 characters, unique per test bed. */
     String iface(char side) {
-        return "pxd" + suffix + side;
+        return prefix + suffix + side;
     }
 
     @Override
