@@ -66,7 +66,8 @@ final class ServiceAccessControl implements ServiceControl {
 
     @Override
     public void registerMetrics(DaemonMetrics metrics) {
-        metrics.registerPacketsAllowed(() -> access.filter().totalAllowed());
+        // Replies to flows this node started are allowed too: counted with the rest.
+        metrics.registerPacketsAllowed(() -> access.filter().totalAllowed() + access.filter().totalAllowedAsReply());
         metrics.registerPacketsDropped(this::droppedByReason);
     }
 
