@@ -126,8 +126,9 @@ class NodeAgainstDevControlPlaneTest {
         node.start(reconciler, dispatcher, null, null);
         // Beside the real PolicyUpdatedHandler that node.start registered: records what reached it.
         dispatcher.register(EventTypes.POLICY_UPDATED, event -> {
-            policyEventsAt.add(System.nanoTime());
-            policyEvents.add(event);
+            long at = System.nanoTime();
+            policyEvents.add(event); // before the signal the test thread waits on, so it sees the event
+            policyEventsAt.add(at);
         });
         EventStream events = node.events();
         await(() -> events.state() == EventStream.State.CONNECTED && plane.streams() == 1, "stream connected");
