@@ -35,8 +35,11 @@ class IptablesFirewallTest {
         ns.close();
     }
 
+    /** The table as the kernel has it, without the save tool's timestamped comment lines. */
     private String save(String tool) throws Exception {
-        return exec.run(tool, "-t", "filter").orThrow().stdout();
+        return exec.run(tool, "-t", "filter").orThrow().stdout().lines()
+                .filter(line -> !line.startsWith("#"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
     }
 
     private static List<FirewallRule> rules(int port) {
