@@ -31,11 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * replay and truncate genuine transport messages.
  */
 @Privileged(tools = {"wireguard-go", "wg", "ping"})
-class BadInputTest {
+class BadInputTest extends PlexdAndWireGuardGo {
 
-    private Testbed bed;
-    private PlexdNode plexd;
-    private WireGuardGoNode wgGo;
     private Relay relay;
     /** The packet and control threads log a warning or error only when something threw: never for input. */
     private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device");
@@ -44,20 +41,8 @@ class BadInputTest {
     @AfterEach
     void tearDown() throws Exception {
         inboundLog.detachAppender(inboundEvents);
-        try {
-            if (relay != null) {
-                relay.close();
-            }
-            if (wgGo != null) {
-                wgGo.close();
-            }
-            if (plexd != null) {
-                plexd.close();
-            }
-        } finally {
-            if (bed != null) {
-                bed.close();
-            }
+        if (relay != null) {
+            relay.close(); // before the nodes, which the base class closes after this
         }
     }
 

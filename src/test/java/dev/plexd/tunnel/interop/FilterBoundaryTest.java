@@ -6,7 +6,6 @@ import dev.plexd.service.filter.ServiceFilter;
 import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.timers.Clock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,30 +28,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * peer: {@code deny} by default plus {@code allow tcp 22}.
  */
 @Privileged(tools = {"wireguard-go", "wg", "ping"})
-class FilterBoundaryTest {
+class FilterBoundaryTest extends PlexdAndWireGuardGo {
 
     @TempDir
     Path configDir;
-
-    private Testbed bed;
-    private PlexdNode plexd;
-    private WireGuardGoNode wgGo;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (wgGo != null) {
-                wgGo.close();
-            }
-            if (plexd != null) {
-                plexd.close();
-            }
-        } finally {
-            if (bed != null) {
-                bed.close();
-            }
-        }
-    }
 
     @Test
     void onlyTheAllowedServiceGetsThroughAndDropsAreCountedWithTheirReason() throws Exception {

@@ -12,7 +12,6 @@ import dev.plexd.tunnel.noise.StaticIdentity;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.tunnel.timers.Timing;
 import dev.plexd.wireguard.WireGuardKeys;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -36,11 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** plexd's data plane against wireguard-go, the reference implementation, over a veth pair. */
 @Privileged(tools = {"wireguard-go", "wg", "ping"})
-class InteropTest {
-
-    private Testbed bed;
-    private PlexdNode plexd;
-    private WireGuardGoNode wgGo;
+class InteropTest extends PlexdAndWireGuardGo {
 
     private void setUp(Clock clock) throws Exception {
         bed = new Testbed();
@@ -48,22 +43,6 @@ class InteropTest {
         wgGo = WireGuardGoNode.start(bed.b, bed.iface('w'), Testbed.UNDERLAY_B, Testbed.MESH_B, 51820);
         plexd.addPeer(wgGo);
         wgGo.addPeer(plexd);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (wgGo != null) {
-                wgGo.close();
-            }
-            if (plexd != null) {
-                plexd.close();
-            }
-        } finally {
-            if (bed != null) {
-                bed.close();
-            }
-        }
     }
 
     static boolean ping(Node from, Node to) throws Exception {

@@ -6,7 +6,6 @@ import dev.plexd.service.filter.ServiceFilter;
 import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.timers.Clock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,32 +29,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * the same port is dropped.
  */
 @Privileged(tools = {"wireguard-go", "wg"})
-class UdpReplyBoundaryTest {
+class UdpReplyBoundaryTest extends PlexdAndWireGuardGo {
 
     private static final int ECHO_PORT = 5353;
 
     @TempDir
     Path configDir;
-
-    private Testbed bed;
-    private PlexdNode plexd;
-    private WireGuardGoNode wgGo;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (wgGo != null) {
-                wgGo.close();
-            }
-            if (plexd != null) {
-                plexd.close();
-            }
-        } finally {
-            if (bed != null) {
-                bed.close();
-            }
-        }
-    }
 
     @Test
     void aRequestFromThisNodeGetsItsReplyAndAnUnsolicitedDatagramIsDropped() throws Exception {
