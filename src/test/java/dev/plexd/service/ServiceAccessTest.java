@@ -3,6 +3,7 @@ package dev.plexd.service;
 import dev.plexd.service.filter.ServiceFilter;
 import dev.plexd.service.policy.PolicyFiles;
 import dev.plexd.service.policy.ServicesDir;
+import dev.plexd.testing.TempFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -215,11 +215,7 @@ class ServiceAccessTest {
         services().org("ops", "allow tcp 80\n").members("ops", "node-1\n");
         await("the org file applies", () -> allows(access.filter(), 80));
 
-        try (var files = Files.walk(configDir.resolve("services"))) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        TempFiles.deleteRecursively(configDir.resolve("services"));
         await("removing services/ allows everything", () -> allows(access.filter(), 9999));
     }
 

@@ -8,6 +8,7 @@ import dev.plexd.service.policy.Protocol;
 import dev.plexd.service.policy.Rule;
 import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.service.policy.SourcedRule;
+import dev.plexd.testing.TempFiles;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,7 +29,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -149,11 +149,7 @@ public class ServiceFilterBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        try (var files = Files.walk(configDir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        TempFiles.deleteRecursively(configDir);
     }
 
     @Benchmark

@@ -2,6 +2,7 @@ package dev.plexd.service.filter;
 
 import dev.plexd.service.PeerDirectory;
 import dev.plexd.service.policy.ServicesDir;
+import dev.plexd.testing.TempFiles;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 
 import static dev.plexd.service.filter.Packets.UDP;
@@ -76,11 +76,7 @@ public class UdpReplyBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        try (var files = Files.walk(configDir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        TempFiles.deleteRecursively(configDir);
     }
 
     @Benchmark

@@ -1,13 +1,14 @@
 package dev.plexd.tunnel.bench;
 
+import dev.plexd.service.PeerDirectory;
+import dev.plexd.service.filter.ServiceFilter;
+import dev.plexd.service.policy.PolicyLoader;
+import dev.plexd.testing.TempFiles;
 import dev.plexd.tunnel.crypto.ChaChaPoly;
 import dev.plexd.tunnel.crypto.WipeableKey;
 import dev.plexd.tunnel.replay.ReplayWindow;
 import dev.plexd.tunnel.route.AllowedIps;
 import dev.plexd.tunnel.route.Prefix;
-import dev.plexd.service.PeerDirectory;
-import dev.plexd.service.filter.ServiceFilter;
-import dev.plexd.service.policy.PolicyLoader;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,7 +25,6 @@ import javax.crypto.AEADBadTagException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,11 +63,7 @@ public class PacketPathBench {
             Files.writeString(config.resolve("services/global.policy"), "allow tcp 5201\n");
             filter.install(PolicyLoader.load(config), PeerDirectory.EMPTY);
         } finally {
-            try (var files = Files.walk(config)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(f);
-                }
-            }
+            TempFiles.deleteRecursively(config);
         }
         filter.bindSlot(0, WireGuardKeys.encode(new byte[32]));
         plain[0] = 0x45;
