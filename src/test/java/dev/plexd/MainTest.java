@@ -1,9 +1,8 @@
 package dev.plexd;
 
-import dev.plexd.testing.CliRun;
 import dev.plexd.logging.LogSetup;
+import dev.plexd.testing.CliRun;
 import org.junit.jupiter.api.Test;
-
 
 import static org.assertj.core.api.Assertions.assertThat;
 

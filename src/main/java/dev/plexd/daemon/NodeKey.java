@@ -1,12 +1,11 @@
 package dev.plexd.daemon;
 
-import dev.plexd.api.client.WireGuardKeyPair;
 import dev.plexd.wireguard.WireGuardKeys;
+import dev.plexd.wireguard.X25519;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,14 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PublicKey;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPrivateKeySpec;
-import java.security.spec.XECPublicKeySpec;
 import java.util.Set;
-import javax.crypto.KeyAgreement;
 
 /**
  * The node's WireGuard key pair. The private key lives in a file in WireGuard's own format
@@ -36,9 +28,9 @@ public final class NodeKey {
     private final byte[] privateKey;
     private final String publicKey;
 
-    private NodeKey(byte[] privateKey) throws IOException {
+    private NodeKey(byte[] privateKey) {
         this.privateKey = privateKey;
-        this.publicKey = WireGuardKeys.encode(publicFor(privateKey));
+        this.publicKey = WireGuardKeys.encode(X25519.publicKey(privateKey));
     }
 
     /**
@@ -82,7 +74,7 @@ public final class NodeKey {
     }
 
     private static NodeKey create(Path file) throws IOException {
-        byte[] key = WireGuardKeys.decode(WireGuardKeyPair.generate().privateKey(), "generated key");
+        byte[] key = X25519.generatePrivateKey();
         try {
             Files.writeString(file, WireGuardKeys.encode(key) + "\n", StandardCharsets.US_ASCII,
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -94,21 +86,6 @@ public final class NodeKey {
         log.atInfo().addKeyValue("file", file.toString()).addKeyValue("public_key", nodeKey.publicKey)
                 .log("generated the node's WireGuard key");
         return nodeKey;
-    }
-
-    /** X25519(private, 9): the public key, computed with the JDK's XDH. */
-    static byte[] publicFor(byte[] privateKey) throws IOException {
-        try {
-            KeyFactory factory = KeyFactory.getInstance("XDH");
-            var privateSpec = new XECPrivateKeySpec(NamedParameterSpec.X25519, privateKey);
-            PublicKey basePoint = factory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
-            KeyAgreement agreement = KeyAgreement.getInstance("XDH");
-            agreement.init(factory.generatePrivate(privateSpec));
-            agreement.doPhase(basePoint, true);
-            return agreement.generateSecret();
-        } catch (GeneralSecurityException e) {
-            throw new IOException("wireguard: cannot derive the public key: " + e.getMessage(), e);
-        }
     }
 
     /** A copy of the 32-byte private key; the caller should clear it after use. */

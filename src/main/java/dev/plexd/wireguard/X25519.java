@@ -1,4 +1,4 @@
-package dev.plexd.tunnel.crypto;
+package dev.plexd.wireguard;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;

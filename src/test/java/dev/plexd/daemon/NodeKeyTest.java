@@ -20,8 +20,11 @@ class NodeKeyTest {
     @Test
     void publicKeyMatchesRfc7748() throws Exception {
         byte[] alicePrivate = HexFormat.of().parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-        assertThat(HexFormat.of().formatHex(NodeKey.publicFor(alicePrivate)))
-                .isEqualTo("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+        Path file = dir.resolve("wireguard.key");
+        Files.writeString(file, WireGuardKeys.encode(alicePrivate) + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertThat(NodeKey.loadOrCreate(file).publicKeyBase64()).isEqualTo(WireGuardKeys.encode(
+                HexFormat.of().parseHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")));
     }
 
     @Test

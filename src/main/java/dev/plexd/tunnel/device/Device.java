@@ -3,7 +3,7 @@ package dev.plexd.tunnel.device;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.tunnel.conn.Endpoint;
 import dev.plexd.tunnel.conn.LinuxUdp;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.noise.CookieChecker;
 import dev.plexd.tunnel.noise.Keypair;
 import dev.plexd.tunnel.noise.StaticIdentity;

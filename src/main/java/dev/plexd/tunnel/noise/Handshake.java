@@ -3,7 +3,7 @@ package dev.plexd.tunnel.noise;
 import dev.plexd.tunnel.crypto.Blake2s;
 import dev.plexd.tunnel.crypto.ChaChaPoly;
 import dev.plexd.tunnel.crypto.Tai64n;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 
 import javax.crypto.AEADBadTagException;
 import java.security.InvalidKeyException;

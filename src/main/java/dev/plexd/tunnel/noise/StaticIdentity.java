@@ -1,7 +1,7 @@
 package dev.plexd.tunnel.noise;
 
 import dev.plexd.tunnel.crypto.Blake2s;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 
 /**
  * This interface's static key pair and the keys derived from its public half: the key that

@@ -4,6 +4,7 @@ import dev.plexd.api.EnvelopeVerifier;
 import dev.plexd.api.Json;
 import dev.plexd.api.MutableClock;
 import dev.plexd.api.SigningKeys;
+import dev.plexd.wireguard.X25519;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -19,14 +20,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -122,19 +119,7 @@ class NodeSessionTest {
     }
 
     private static byte[] sharedSecret(String privateKey, String publicKey) throws Exception {
-        KeyFactory factory = KeyFactory.getInstance("X25519");
-        byte[] pkcs8 = concat(HexFormat.of().parseHex("302e020100300506032b656e04220420"), Base64.getDecoder().decode(privateKey));
-        byte[] x509 = concat(HexFormat.of().parseHex("302a300506032b656e032100"), Base64.getDecoder().decode(publicKey));
-        var agreement = javax.crypto.KeyAgreement.getInstance("X25519");
-        agreement.init(factory.generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
-        agreement.doPhase(factory.generatePublic(new X509EncodedKeySpec(x509)), true);
-        return agreement.generateSecret();
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        return X25519.sharedSecret(Base64.getDecoder().decode(privateKey), Base64.getDecoder().decode(publicKey));
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.plexd.daemon.cli;
 
-import dev.plexd.testing.CliRun;
 import dev.plexd.api.Json;
 import dev.plexd.daemon.Daemon;
 import dev.plexd.daemon.LocalNode;
+import dev.plexd.testing.CliRun;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

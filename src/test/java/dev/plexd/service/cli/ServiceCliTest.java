@@ -1,7 +1,7 @@
 package dev.plexd.service.cli;
 
-import dev.plexd.testing.CliRun;
 import dev.plexd.Main;
+import dev.plexd.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

@@ -1,5 +1,6 @@
 package dev.plexd.tunnel.crypto;
 
+import dev.plexd.wireguard.X25519;
 import org.junit.jupiter.api.Test;
 
 import javax.crypto.AEADBadTagException;

@@ -4,7 +4,7 @@ import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.UserspaceController;
 import dev.plexd.tunnel.UserspaceTunnel;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.device.DeviceOptions;
 import dev.plexd.tunnel.uapi.UapiServer;
 import dev.plexd.wireguard.PeerConfig;

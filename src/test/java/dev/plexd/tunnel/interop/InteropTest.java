@@ -4,7 +4,7 @@ import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.device.DeviceStats;
 import dev.plexd.tunnel.device.DropReason;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.noise.CookieGenerator;
 import dev.plexd.tunnel.noise.Handshake;
 import dev.plexd.tunnel.noise.Messages;

@@ -2,7 +2,7 @@ package dev.plexd.tunnel.interop;
 
 import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.NetNs;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.UserspaceTunnel;
 import dev.plexd.tunnel.device.Device;
 import dev.plexd.tunnel.device.DeviceOptions;

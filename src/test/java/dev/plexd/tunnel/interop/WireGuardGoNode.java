@@ -1,7 +1,7 @@
 package dev.plexd.tunnel.interop;
 
 import dev.plexd.testing.NetNs;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import dev.plexd.wireguard.WireGuardKeys;
 
 import java.nio.file.Files;

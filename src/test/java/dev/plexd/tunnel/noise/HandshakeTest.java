@@ -1,7 +1,7 @@
 package dev.plexd.tunnel.noise;
 
 import dev.plexd.tunnel.crypto.ChaChaPoly;
-import dev.plexd.tunnel.crypto.X25519;
+import dev.plexd.wireguard.X25519;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
