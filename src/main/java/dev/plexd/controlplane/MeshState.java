@@ -2,6 +2,7 @@ package dev.plexd.controlplane;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.plexd.api.Json;
+import dev.plexd.sys.AtomicFile;
 import dev.plexd.api.Peer;
 import dev.plexd.api.SigningKeys;
 import dev.plexd.api.StateResponse;
@@ -10,8 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -116,10 +115,7 @@ final class MeshState {
         if (registrationsFile == null) {
             return;
         }
-        Path temp = registrationsFile.resolveSibling(registrationsFile.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(registrations));
-        Files.move(temp, registrationsFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(registrationsFile, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(registrations),
+                AtomicFile.OWNER_ONLY);
     }
 }

@@ -76,12 +76,13 @@ public final class NodeKey {
     private static NodeKey create(Path file) throws IOException {
         byte[] key = X25519.generatePrivateKey();
         try {
-            Files.writeString(file, WireGuardKeys.encode(key) + "\n", StandardCharsets.US_ASCII,
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // Created with its final mode: the key is never readable by others, not even briefly.
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE));
         } catch (FileAlreadyExistsException e) {
             return load(file); // another start raced us; use its key
         }
-        Files.setPosixFilePermissions(file, PRIVATE);
+        Files.setPosixFilePermissions(file, PRIVATE); // createFile's mode passes through the umask
+        Files.writeString(file, WireGuardKeys.encode(key) + "\n", StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
         NodeKey nodeKey = new NodeKey(key);
         log.atInfo().addKeyValue("file", file.toString()).addKeyValue("public_key", nodeKey.publicKey)
                 .log("generated the node's WireGuard key");

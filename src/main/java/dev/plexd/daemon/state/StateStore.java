@@ -3,19 +3,15 @@ package dev.plexd.daemon.state;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.plexd.api.Json;
 import dev.plexd.api.StateResponse;
+import dev.plexd.sys.AtomicFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The last applied desired state, kept under the data directory so a restarted daemon enforces it
@@ -30,8 +26,6 @@ public final class StateStore {
     public static final String CORRUPT_SUFFIX = ".corrupt";
 
     private static final Logger log = LoggerFactory.getLogger(StateStore.class);
-    private static final String TEMP_PREFIX = ".state-";
-    private static final String TEMP_SUFFIX = ".tmp";
 
     /** What {@link #load()} found. */
     public sealed interface Loaded {
@@ -100,41 +94,15 @@ public final class StateStore {
 
     /** Writes the state atomically with mode 0600. */
     public void save(StateResponse state) throws IOException {
-        byte[] json = Json.MAPPER.writeValueAsBytes(state);
-        Path dir = file.getParent();
-        Path temp = Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(json);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                out.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
-        // The rename is durable only once the directory entry is on disk.
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(state), AtomicFile.OWNER_ONLY);
     }
 
     /** Temp files left by a crash between create and rename. */
     private void removeStaleTemps() {
-        Path dir = file.getParent();
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
-            for (Path temp : temps) {
-                Files.deleteIfExists(temp);
-            }
+        try {
+            AtomicFile.removeLeftovers(file);
         } catch (IOException e) {
-            log.atWarn().addKeyValue("dir", dir.toString()).setCause(e).log("cannot remove stale state temp files");
+            log.atWarn().addKeyValue("dir", file.getParent().toString()).setCause(e).log("cannot remove stale state temp files");
         }
     }
 }

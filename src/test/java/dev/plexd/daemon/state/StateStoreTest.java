@@ -74,7 +74,7 @@ class StateStoreTest {
     void tempFilesLeftByACrashAreRemovedAndTheLastCompleteStateWins() throws Exception {
         StateStore store = new StateStore(dir);
         store.save(STATE);
-        Path torn = Files.writeString(dir.resolve(".state-123.tmp"), "{\"peers\": [");
+        Path torn = Files.writeString(dir.resolve(".state.json.123.tmp"), "{\"peers\": [");
         assertThat(store.load()).isEqualTo(new StateStore.Restored(STATE));
         assertThat(torn).doesNotExist();
     }
