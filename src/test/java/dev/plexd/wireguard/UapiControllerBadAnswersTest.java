@@ -181,8 +181,9 @@ class UapiControllerBadAnswersTest {
 
     @Test
     void staleSocket() throws Exception {
-        serveOnce("errno=0\n\n");
-        server.close(); // the file stays, nobody listens: what a killed implementation leaves behind
+        // Bound and closed with no accept loop (one racing the close could take the connection): the
+        // file stays and nobody listens, which is what a killed implementation leaves behind.
+        ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(dir.resolve(IFACE + ".sock"))).close();
         assertThat(dir.resolve(IFACE + ".sock")).exists();
         assertThatThrownBy(() -> controller.removePeer(IFACE, PEER))
                 .hasMessage("wireguard: pxwbad0: remove peer " + PEER_B64 + ": nothing accepts connections on UAPI socket "
