@@ -8,7 +8,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,7 @@ class ServiceAccessTest {
 
     static boolean allows(ServiceFilter filter, int port) {
         byte[] packet = tcp(port);
-        return filter.allowInbound(1, ByteBuffer.wrap(packet), 0, packet.length);
+        return filter.allowInbound(1, packet, 0, packet.length);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

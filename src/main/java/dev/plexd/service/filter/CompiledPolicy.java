@@ -1,6 +1,5 @@
 package dev.plexd.service.filter;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -18,6 +17,8 @@ import java.util.Map;
 final class CompiledPolicy {
 
     static final int ALLOWED = 0;
+    /** A UDP packet the policy denies that passed as the reply to a flow this node started; after every {@link DropReason#code()}. */
+    static final int ALLOWED_AS_REPLY = DropReason.values().length + 1;
     private static final int POLICY = DropReason.POLICY.code();
     private static final int UNCLASSIFIED = DropReason.UNCLASSIFIED.code();
     private static final int FRAGMENT = DropReason.FRAGMENT.code();
@@ -110,61 +111,54 @@ final class CompiledPolicy {
     }
 
     /**
-     * Judges one packet: its {@link #outcome} and, when a port is denied, the walked {@link #headers}
-     * (so a second look at the packet needs no second walk). Absolute reads only, no allocation;
-     * every read is bounds-checked against {@code length} first, so no input makes it throw.
+     * Judges one packet: {@link #ALLOWED}, {@link #ALLOWED_AS_REPLY} or a {@link DropReason#code()}.
+     * Absolute reads only, no allocation; every read is bounds-checked against {@code length}
+     * first, so no input makes it throw.
+     *
+     * @param flows the UDP flows this node started, whose replies pass a policy that denies them
      */
-    long decide(int slot, ByteBuffer packet, int offset, int length) {
+    int decide(int slot, byte[] packet, int offset, int length, UdpFlows flows) {
         if (allowAll) {
-            return verdict(ALLOWED);
+            return ALLOWED;
         }
         int policy = slot >= 0 && slot < slotPolicy.length ? slotPolicy[slot] : -1;
         if (policy < 0) {
-            return verdict(defaultAllow ? ALLOWED : UNKNOWN_PEER);
+            return defaultAllow ? ALLOWED : UNKNOWN_PEER;
         }
         long headers = IpHeaders.walk(packet, offset, length);
-        int protocol = IpHeaders.protocol(headers);
-        switch (IpHeaders.kind(headers)) {
-            case IpHeaders.TRANSPORT -> {
-            }
-            case IpHeaders.ICMP -> {
-                return verdict(ALLOWED);
-            }
-            case IpHeaders.LATER_FRAGMENT -> {
-                return verdict(fragment(policy, protocol));
-            }
-            case IpHeaders.MALFORMED -> {
-                return verdict(MALFORMED);
-            }
-            default -> {
-                return verdict(unclassified());
-            }
+        if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT) {
+            return notTransport(policy, headers);
         }
+        // No branch on the protocol or on the verdict from here: both are unpredictable in mixed traffic.
         int l4 = IpHeaders.transport(headers);
+        int tcpMask = (IpHeaders.protocol(headers) >>> 4) - 1; // -1 for TCP (6), 0 for UDP (17)
         // Only the bare SYN that opens a TCP connection is judged: replies to connections this node
         // opened carry ACK, and the receiving stack resets any other segment that has no connection.
-        // UDP replies are recognised by ServiceFilter's flow table, after this verdict.
-        if (protocol == TCP && (packet.get(l4 + IpHeaders.TCP_FLAGS) & (TCP_SYN | TCP_ACK)) != TCP_SYN) {
-            return verdict(ALLOWED);
+        int flags = packet[l4 + (IpHeaders.TCP_FLAGS & tcpMask)];
+        if ((((flags & (TCP_SYN | TCP_ACK)) ^ TCP_SYN) & tcpMask) != 0) {
+            return ALLOWED;
         }
-        int port = IpHeaders.u16(packet, l4 + 2);
-        int block = table[(policy << TABLE_SHIFT) | (protocol == TCP ? 0 : PortVerdicts.BLOCKS) | (port >>> PortVerdicts.BLOCK_SHIFT)];
-        boolean allowed = (bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port & 1) != 0;
-        return allowed ? verdict(ALLOWED) : verdict(POLICY) | headers;
+        int ports = IpHeaders.int32(packet, l4);
+        int port = ports & 0xffff;
+        int block = table[(policy << TABLE_SHIFT) | (~tcpMask & PortVerdicts.BLOCKS) | (port >>> PortVerdicts.BLOCK_SHIFT)];
+        int denied = (int) (~bits[block + ((port >>> 6) & (PortVerdicts.BLOCK_WORDS - 1))] >>> port) & 1;
+        // A denied UDP datagram passes when it answers a flow this node started. The flow table's
+        // bitmap rules that out for nearly every packet without a branch; only a possible reply
+        // takes the branch to the table itself.
+        int maybeReply = denied & ~tcpMask & flows.mayBeReply(slot, IpHeaders.isIpv6(headers), ports);
+        if (maybeReply != 0) {
+            return flows.isReply(slot, packet, offset, headers) ? ALLOWED_AS_REPLY : POLICY;
+        }
+        return -denied & POLICY;
     }
 
-    /** The outcome of a {@link #decide} verdict: {@link #ALLOWED} or a {@link DropReason#code()}. */
-    static int outcome(long verdict) {
-        return (int) (verdict >>> 56);
-    }
-
-    /** The walked headers of a {@link #decide} verdict that denies a TCP or UDP port ({@link IpHeaders#walk}), else 0. */
-    static long headers(long verdict) {
-        return verdict & (1L << 56) - 1;
-    }
-
-    private static long verdict(int outcome) {
-        return (long) outcome << 56;
+    private int notTransport(int policy, long headers) {
+        return switch (IpHeaders.kind(headers)) {
+            case IpHeaders.ICMP -> ALLOWED;
+            case IpHeaders.LATER_FRAGMENT -> fragment(policy, IpHeaders.protocol(headers));
+            case IpHeaders.MALFORMED -> MALFORMED;
+            default -> unclassified();
+        };
     }
 
     /** A later fragment has no port: it gets the verdict every port of its protocol gets, if they all get the same. */

@@ -1,10 +1,10 @@
 package dev.plexd.service.filter;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -19,6 +19,15 @@ final class DropLog {
     static final int LINES_PER_SECOND = 10;
     private static final int CAPACITY = 16; // a power of two >= LINES_PER_SECOND
     static final int SNAPSHOT_BYTES = 128;
+    private static final VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(DropLog.class, "claimed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int[] slots = new int[CAPACITY];
     private final int[] reasons = new int[CAPACITY];
@@ -26,7 +35,8 @@ final class DropLog {
     private final byte[] heads = new byte[CAPACITY * SNAPSHOT_BYTES];
     /** Entry i holds sample seq when published[i] == seq + 1 (a volatile write after the fields). */
     private final AtomicLongArray published = new AtomicLongArray(CAPACITY);
-    private final AtomicLong claimed = new AtomicLong();
+    /** The next sample's sequence number; a plain field beside {@link #limit}, so the per-packet check reads one object. */
+    private volatile long claimed;
     private volatile long limit = LINES_PER_SECOND;
     private long drained;
     private long dropsAtLastDrain;
@@ -39,29 +49,30 @@ final class DropLog {
     record Batch(List<Sample> samples, long unlogged) {
     }
 
-    /** Called on the data plane's thread for every dropped packet. */
-    void offer(int slot, int reasonCode, ByteBuffer packet, int offset, int length) {
-        long seq = claimed.get();
-        // Over this second's budget (the usual case under a flood): the counters have it. Kept
-        // this small so the JIT inlines it into the per-packet path.
-        if (seq < limit) {
+    /**
+     * Called on the data plane's thread for every judged packet; samples it when {@code dropped}
+     * and this second's budget is not spent. One branch, taken only for a sample: over the budget
+     * (the usual case under a flood) the counters have it. Kept this small so the JIT inlines it
+     * into the per-packet path.
+     */
+    void offer(boolean dropped, int slot, int reasonCode, byte[] packet, int offset, int length) {
+        long seq = claimed;
+        if (dropped & seq < limit) {
             sample(seq, slot, reasonCode, packet, offset, length);
         }
     }
 
-    private void sample(long seq, int slot, int reasonCode, ByteBuffer packet, int offset, int length) {
-        if (!claimed.compareAndSet(seq, seq + 1)) {
+    private void sample(long seq, int slot, int reasonCode, byte[] packet, int offset, int length) {
+        if (!CLAIMED.compareAndSet(this, seq, seq + 1)) {
             return; // another thread took this entry
         }
         int entry = (int) (seq & (CAPACITY - 1));
         slots[entry] = slot;
         reasons[entry] = reasonCode;
         int copied = 0;
-        if (packet != null && offset >= 0 && length > 0 && offset <= packet.limit() - length) {
+        if (packet != null && offset >= 0 && length > 0 && offset <= packet.length - length) {
             copied = Math.min(length, SNAPSHOT_BYTES);
-            for (int i = 0; i < copied; i++) {
-                heads[entry * SNAPSHOT_BYTES + i] = packet.get(offset + i);
-            }
+            System.arraycopy(packet, offset, heads, entry * SNAPSHOT_BYTES, copied);
         }
         lengths[entry] = copied;
         published.set(entry, seq + 1);
@@ -75,7 +86,7 @@ final class DropLog {
      *                   plane's thread counts each drop once, there, not again here
      */
     synchronized Batch drain(long dropsSoFar) {
-        long end = claimed.get();
+        long end = claimed;
         List<Sample> samples = new ArrayList<>();
         long seq = drained;
         while (seq < end) {

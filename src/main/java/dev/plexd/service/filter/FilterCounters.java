@@ -20,20 +20,18 @@ import java.lang.invoke.VarHandle;
 final class FilterCounters {
 
     static final int STRIDE = 8;
-    /** The outcome of a UDP packet the policy denies that passed as a reply; after every {@link DropReason#code()}. */
-    static final int ALLOWED_AS_REPLY = DropReason.values().length + 1;
     private static final int ROWS = InboundFilter.MAX_PEER_SLOTS + 1;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] counts = new long[ROWS * STRIDE];
 
     static {
-        if (ALLOWED_AS_REPLY >= STRIDE) {
+        if (CompiledPolicy.ALLOWED_AS_REPLY >= STRIDE) {
             throw new IllegalStateException("a counter row holds " + STRIDE + " outcomes");
         }
     }
 
-    /** @param outcome {@link CompiledPolicy#ALLOWED}, {@link #ALLOWED_AS_REPLY} or a {@link DropReason#code()} */
+    /** @param outcome {@link CompiledPolicy#ALLOWED}, {@link CompiledPolicy#ALLOWED_AS_REPLY} or a {@link DropReason#code()} */
     void count(int slot, int outcome) {
         int index = row(slot) * STRIDE + outcome;
         LONGS.setOpaque(counts, index, (long) LONGS.getOpaque(counts, index) + 1);
@@ -72,6 +70,6 @@ final class FilterCounters {
     }
 
     private static int row(int slot) {
-        return slot >= 0 && slot < InboundFilter.MAX_PEER_SLOTS ? slot : InboundFilter.MAX_PEER_SLOTS;
+        return Integer.compareUnsigned(slot, InboundFilter.MAX_PEER_SLOTS) < 0 ? slot : InboundFilter.MAX_PEER_SLOTS;
     }
 }

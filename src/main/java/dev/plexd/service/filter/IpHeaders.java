@@ -2,7 +2,9 @@ package dev.plexd.service.filter;
 
 import dev.plexd.service.policy.Limits;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The one IPv4/IPv6 header walker of the filter, used by the inbound decision and by the flow
@@ -34,6 +36,17 @@ final class IpHeaders {
     private static final int DESTINATION_OPTIONS = 60;
     private static final int MAX_EXTENSION_HEADERS = Limits.MAX_IPV6_EXTENSION_HEADERS;
 
+    /** By IP protocol number: the transport header bytes the filter reads (TCP up to its flags, UDP its ports); 0 for the rest. */
+    private static final byte[] TRANSPORT_BYTES = new byte[256];
+
+    static {
+        TRANSPORT_BYTES[TCP] = TCP_FLAGS + 1;
+        TRANSPORT_BYTES[UDP] = 4;
+    }
+
+    private static final VarHandle INT32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private static final long OTHER_RESULT = (long) OTHER << 48;
     private static final long MALFORMED_RESULT = (long) MALFORMED << 48;
 
@@ -44,89 +57,96 @@ final class IpHeaders {
      * @return packed: {@link #kind}, {@link #protocol}, {@link #isIpv6} and, for {@link #TRANSPORT},
      *         the absolute offset of the transport header ({@link #transport})
      */
-    static long walk(ByteBuffer packet, int offset, int length) {
-        if (offset < 0 || length < 0 || offset > packet.limit() - length) {
+    static long walk(byte[] packet, int offset, int length) {
+        if (packet == null || offset < 0 || length < 0 || offset > packet.length - length) {
             return MALFORMED_RESULT;
         }
-        if (length == 0) {
-            return OTHER_RESULT;
+        // Whole 32-bit words, not bytes: every read costs a bounds check, and this runs per packet.
+        if (length < 20) {
+            int version = length == 0 ? 0 : (packet[offset] >> 4) & 0xf;
+            return version == 4 || version == 6 ? MALFORMED_RESULT : OTHER_RESULT;
         }
-        int first = packet.get(offset);
-        int protocol;
-        int l4;
-        int end;
-        boolean ipv6;
-        switch ((first >> 4) & 0xf) {
-            case 4 -> {
-                if (length < 20) {
-                    return MALFORMED_RESULT;
-                }
-                int headerLength = (first & 0xf) << 2;
-                int totalLength = u16(packet, offset + 2);
-                if (headerLength < 20 || totalLength < headerLength || totalLength > length) {
-                    return MALFORMED_RESULT;
-                }
-                protocol = packet.get(offset + 9) & 0xff;
-                if (protocol == ICMPV4) {
-                    return result(ICMP, protocol, false, 0);
-                }
-                if ((u16(packet, offset + 6) & 0x1fff) != 0) {
-                    return result(LATER_FRAGMENT, protocol, false, 0);
-                }
-                l4 = offset + headerLength;
-                end = offset + totalLength;
-                ipv6 = false;
-            }
-            case 6 -> {
-                if (length < 40) {
-                    return MALFORMED_RESULT;
-                }
-                int payloadLength = u16(packet, offset + 4);
-                if (payloadLength > length - 40) {
-                    return MALFORMED_RESULT;
-                }
-                end = offset + 40 + payloadLength;
-                protocol = packet.get(offset + 6) & 0xff;
-                l4 = offset + 40;
-                ipv6 = true;
-                int headers = 0;
-                while (protocol == HOP_BY_HOP || protocol == ROUTING || protocol == DESTINATION_OPTIONS
-                        || protocol == FRAGMENT_HEADER) {
-                    if (headers++ == MAX_EXTENSION_HEADERS) {
-                        return OTHER_RESULT;
-                    }
-                    if (protocol == FRAGMENT_HEADER) {
-                        if (l4 > end - 8) {
-                            return MALFORMED_RESULT;
-                        }
-                        protocol = packet.get(l4) & 0xff;
-                        if ((u16(packet, l4 + 2) & 0xfff8) != 0) {
-                            return result(protocol == ICMPV6 ? ICMP : LATER_FRAGMENT, protocol, true, 0);
-                        }
-                        l4 += 8;
-                    } else {
-                        if (l4 > end - 2) {
-                            return MALFORMED_RESULT;
-                        }
-                        protocol = packet.get(l4) & 0xff;
-                        l4 += ((packet.get(l4 + 1) & 0xff) + 1) << 3;
-                    }
-                }
-                if (protocol == ICMPV6) {
-                    return result(ICMP, protocol, true, 0);
-                }
-            }
-            default -> {
+        int word0 = int32(packet, offset);
+        return switch (word0 >>> 28) {
+            case 4 -> ipv4(packet, offset, length, word0);
+            case 6 -> ipv6(packet, offset, length);
+            default -> OTHER_RESULT;
+        };
+    }
+
+    private static long ipv4(byte[] packet, int offset, int length, int word0) {
+        int headerLength = (word0 >>> 22) & 0x3c;
+        int totalLength = word0 & 0xffff;
+        if (headerLength < 20 || totalLength < headerLength || totalLength > length) {
+            return MALFORMED_RESULT;
+        }
+        int protocol = (int32(packet, offset + 8) >>> 16) & 0xff;
+        if (protocol == ICMPV4) {
+            return result(ICMP, protocol, false, 0);
+        }
+        if ((int32(packet, offset + 4) & 0x1fff) != 0) {
+            return result(LATER_FRAGMENT, protocol, false, 0);
+        }
+        return transport(protocol, false, offset + headerLength, offset + totalLength);
+    }
+
+    private static long ipv6(byte[] packet, int offset, int length) {
+        if (length < 40) {
+            return MALFORMED_RESULT;
+        }
+        int word1 = int32(packet, offset + 4);
+        int payloadLength = word1 >>> 16;
+        if (payloadLength > length - 40) {
+            return MALFORMED_RESULT;
+        }
+        int nextHeader = (word1 >>> 8) & 0xff;
+        int end = offset + 40 + payloadLength;
+        // TCP or UDP right after the fixed header is the common case; the rest is walked out of line,
+        // which keeps this path small enough for the JIT to inline into the data plane's loop.
+        return TRANSPORT_BYTES[nextHeader] != 0
+                ? transport(nextHeader, true, offset + 40, end)
+                : ipv6Extensions(packet, nextHeader, offset + 40, end);
+    }
+
+    private static long ipv6Extensions(byte[] packet, int nextHeader, int start, int end) {
+        int protocol = nextHeader;
+        int l4 = start;
+        int headers = 0;
+        while (protocol == HOP_BY_HOP || protocol == ROUTING || protocol == DESTINATION_OPTIONS
+                || protocol == FRAGMENT_HEADER) {
+            if (headers++ == MAX_EXTENSION_HEADERS) {
                 return OTHER_RESULT;
             }
+            if (protocol == FRAGMENT_HEADER) {
+                if (l4 > end - 8) {
+                    return MALFORMED_RESULT;
+                }
+                protocol = packet[l4] & 0xff;
+                if ((u16(packet, l4 + 2) & 0xfff8) != 0) {
+                    return result(protocol == ICMPV6 ? ICMP : LATER_FRAGMENT, protocol, true, 0);
+                }
+                l4 += 8;
+            } else {
+                if (l4 > end - 2) {
+                    return MALFORMED_RESULT;
+                }
+                protocol = packet[l4] & 0xff;
+                l4 += ((packet[l4 + 1] & 0xff) + 1) << 3;
+            }
         }
-        if (protocol != TCP && protocol != UDP) {
+        if (protocol == ICMPV6) {
+            return result(ICMP, protocol, true, 0);
+        }
+        return transport(protocol, true, l4, end);
+    }
+
+    /** A TCP or UDP header with the bytes its consumers read before {@code end}, else OTHER or MALFORMED. */
+    private static long transport(int protocol, boolean ipv6, int l4, int end) {
+        int needed = TRANSPORT_BYTES[protocol];
+        if (needed == 0) {
             return OTHER_RESULT;
         }
-        if (l4 > end - (protocol == TCP ? TCP_FLAGS + 1 : 4)) {
-            return MALFORMED_RESULT;
-        }
-        return result(TRANSPORT, protocol, ipv6, l4);
+        return l4 > end - needed ? MALFORMED_RESULT : result(TRANSPORT, protocol, ipv6, l4);
     }
 
     private static long result(int kind, int protocol, boolean ipv6, int l4) {
@@ -150,7 +170,17 @@ final class IpHeaders {
         return (int) headers;
     }
 
-    static int u16(ByteBuffer packet, int index) {
-        return (packet.get(index) & 0xff) << 8 | packet.get(index + 1) & 0xff;
+    /** The big-endian (network order) 32-bit word at {@code index}. */
+    static int int32(byte[] packet, int index) {
+        return (int) INT32.get(packet, index);
+    }
+
+    /** The big-endian 64-bit word at {@code index}. */
+    static long int64(byte[] packet, int index) {
+        return (long) INT64.get(packet, index);
+    }
+
+    static int u16(byte[] packet, int index) {
+        return (packet[index] & 0xff) << 8 | packet[index + 1] & 0xff;
     }
 }

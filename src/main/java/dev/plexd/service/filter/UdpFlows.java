@@ -2,8 +2,6 @@ package dev.plexd.service.filter;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.function.LongSupplier;
 
 /**
@@ -58,7 +56,7 @@ final class UdpFlows {
     static final int EPOCH_SHIFT = 35;
 
     private final long[] table = new long[ENTRIES * STRIDE];
-    /** The bitmaps of even and odd epochs, one after the other. */
+    /** The bitmaps of even and odd epochs, interleaved word by word: one probe reads one cache line. */
     private final long[] recent = new long[2 * RECENT_BITS / 64];
     /** The epoch of the last recorded flow; only outbound threads use it. */
     private volatile long epoch = Long.MIN_VALUE;
@@ -69,7 +67,7 @@ final class UdpFlows {
     }
 
     /** Records an outbound UDP packet (IP header at {@code offset}) sent to the peer in {@code slot}; anything else is ignored. */
-    void record(int slot, ByteBuffer packet, int offset, int length) {
+    void record(int slot, byte[] packet, int offset, int length) {
         long headers = IpHeaders.walk(packet, offset, length);
         if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT || IpHeaders.protocol(headers) != IpHeaders.UDP
                 || slot < 0 || slot > 0xffff) {
@@ -77,9 +75,10 @@ final class UdpFlows {
         }
         int l4 = IpHeaders.transport(headers);
         boolean ipv6 = IpHeaders.isIpv6(headers);
-        long key = key(slot, ipv6, IpHeaders.u16(packet, l4), IpHeaders.u16(packet, l4 + 2));
-        long high = ipv6 ? bigEndianLong(packet, offset + 24) : 0;
-        long low = ipv6 ? bigEndianLong(packet, offset + 32) : bigEndianInt(packet, offset + 16);
+        int ports = IpHeaders.int32(packet, l4);
+        long key = key(slot, ipv6, ports >>> 16, ports & 0xffff);
+        long high = ipv6 ? IpHeaders.int64(packet, offset + 24) : 0;
+        long low = ipv6 ? IpHeaders.int64(packet, offset + 32) : IpHeaders.int32(packet, offset + 16) & 0xffffffffL;
         long now = nanoTime.getAsLong();
         markRecent(recentBit(key), now);
         int set = set(hash(key, high, low));
@@ -111,27 +110,40 @@ final class UdpFlows {
     }
 
     /**
+     * 1 when the bitmaps hold the bit of a flow this inbound packet may answer (same peer, its
+     * destination port the flow's local port, its source port the flow's remote port), else 0:
+     * "certainly no reply" without a branch, for every TCP or UDP packet the policy judges.
+     *
+     * @param slot         0 to 65,535
+     * @param inboundPorts the packet's source port {@code << 16 |} destination port
+     */
+    int mayBeReply(int slot, boolean ipv6, int inboundPorts) {
+        int bit = recentBit(key(slot, ipv6, inboundPorts & 0xffff, inboundPorts >>> 16));
+        int even = (bit >>> 6) << 1;
+        long words = (long) LONGS.getOpaque(recent, even) | (long) LONGS.getOpaque(recent, even + 1);
+        return (int) (words >>> bit) & 1;
+    }
+
+    /**
      * Whether an inbound packet from the peer in {@code slot} is a UDP reply to a flow recorded
      * within {@link #TIMEOUT_NANOS}: its source is the flow's remote address and port, its
      * destination port the flow's local port.
      *
      * @param headers the packet's {@link IpHeaders#walk}, already done by the policy decision
      */
-    boolean isReply(int slot, ByteBuffer packet, int offset, long headers) {
+    boolean isReply(int slot, byte[] packet, int offset, long headers) {
         if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT || IpHeaders.protocol(headers) != IpHeaders.UDP
                 || slot < 0 || slot > 0xffff) {
             return false;
         }
-        int l4 = IpHeaders.transport(headers);
         boolean ipv6 = IpHeaders.isIpv6(headers);
-        long key = key(slot, ipv6, IpHeaders.u16(packet, l4 + 2), IpHeaders.u16(packet, l4));
-        int bit = recentBit(key);
-        if ((((long) LONGS.getOpaque(recent, bit >>> 6) | (long) LONGS.getOpaque(recent, (RECENT_BITS + bit) >>> 6))
-                & 1L << bit) == 0) {
+        int ports = IpHeaders.int32(packet, IpHeaders.transport(headers));
+        if (mayBeReply(slot, ipv6, ports) == 0) {
             return false;
         }
-        long high = ipv6 ? bigEndianLong(packet, offset + 8) : 0;
-        long low = ipv6 ? bigEndianLong(packet, offset + 16) : bigEndianInt(packet, offset + 12);
+        long key = key(slot, ipv6, ports & 0xffff, ports >>> 16);
+        long high = ipv6 ? IpHeaders.int64(packet, offset + 8) : 0;
+        long low = ipv6 ? IpHeaders.int64(packet, offset + 16) : IpHeaders.int32(packet, offset + 12) & 0xffffffffL;
         int set = set(hash(key, high, low));
         for (int way = 0; way < WAYS; way++) {
             long stamp = stampIfHolds((set + way) * STRIDE, key, high, low);
@@ -186,14 +198,14 @@ final class UdpFlows {
      */
     private void markRecent(int bit, long now) {
         long current = now >> EPOCH_SHIFT;
-        int base = (int) (current & 1) * (RECENT_BITS / 64);
+        int parity = (int) (current & 1);
         if (current != epoch) {
             epoch = current;
             for (int i = 0; i < RECENT_BITS / 64; i++) {
-                LONGS.setOpaque(recent, base + i, 0L);
+                LONGS.setOpaque(recent, (i << 1) + parity, 0L);
             }
         }
-        int word = base + (bit >>> 6);
+        int word = ((bit >>> 6) << 1) + parity;
         long mask = 1L << bit;
         if (((long) LONGS.getOpaque(recent, word) & mask) == 0) {
             LONGS.getAndBitwiseOr(recent, word, mask);
@@ -219,15 +231,5 @@ final class UdpFlows {
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return h;
-    }
-
-    private static long bigEndianLong(ByteBuffer packet, int index) {
-        long value = packet.getLong(index);
-        return packet.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
-    }
-
-    private static long bigEndianInt(ByteBuffer packet, int index) {
-        int value = packet.getInt(index);
-        return (packet.order() == ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value)) & 0xffffffffL;
     }
 }

@@ -18,7 +18,6 @@ import javax.crypto.AEADBadTagException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 
@@ -47,7 +46,6 @@ final class InboundLoop implements Runnable {
     private final byte[] work = new byte[SLOT_SIZE];
     private final byte[] out = new byte[OUT + SLOT_SIZE];
     private final MemorySegment outSegment = MemorySegment.ofArray(out);
-    private final ByteBuffer outBuffer = ByteBuffer.wrap(out);
     /** Receive-side coalescing (offloads on): consecutive segments of a TCP flow become one TUN write. */
     private final TcpCoalescer coalescer = new TcpCoalescer();
     private final byte[] held = new byte[TcpCoalescer.OFFSET + 65535];
@@ -166,7 +164,7 @@ final class InboundLoop implements Runnable {
             return;
         }
         InboundFilter filter = device.filter;
-        if (!filter.allowInbound(peer.slot(), outBuffer, OUT, ipLength)) {
+        if (!filter.allowInbound(peer.slot(), out, OUT, ipLength)) {
             device.drop(peer, DropReason.FILTER);
             return;
         }

@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import static dev.plexd.tunnel.noise.Messages.*;
@@ -39,13 +38,10 @@ final class OutboundLoop implements Runnable {
     private final ChaChaPoly aead = new ChaChaPoly();
     private final byte[] readBuffer = new byte[READ_SIZE];
     private final MemorySegment readSegment = MemorySegment.ofArray(readBuffer);
-    /** Views for the filter's {@code noteOutbound}, wrapped once (as the inbound loop does for {@code allowInbound}). */
-    private final ByteBuffer readView = ByteBuffer.wrap(readBuffer);
     private final byte[] work = new byte[SLOT_SIZE];
     private final TcpSegmenter segmenter = new TcpSegmenter();
     /** One segment of a super-packet, with room for the padding {@link #send} adds. */
     private final byte[] segment = new byte[Device.MAX_MTU + 64];
-    private final ByteBuffer segmentView = ByteBuffer.wrap(segment);
     private int queued;
 
     OutboundLoop(Device device) {
@@ -103,7 +99,7 @@ final class OutboundLoop implements Runnable {
                 device.drop(null, DropReason.MALFORMED);
                 return;
             }
-            send(batch, readBuffer, readView, VirtioNetHdr.SIZE, length, now);
+            send(batch, readBuffer, VirtioNetHdr.SIZE, length, now);
             return;
         }
         if (!segmenter.begin(readBuffer, VirtioNetHdr.SIZE, length, gsoType, csumStart, csumOffset,
@@ -112,19 +108,15 @@ final class OutboundLoop implements Runnable {
             return;
         }
         while (segmenter.next(segment, 0)) {
-            send(batch, segment, segmentView, 0, segmenter.length(), now);
+            send(batch, segment, 0, segmenter.length(), now);
             if (queued == BATCH) {
                 flush(callState, batch);
             }
         }
     }
 
-    /**
-     * Encrypts one IP packet ({@code buffer} must have room for padding after it) into the batch.
-     *
-     * @param view {@code buffer} as a {@link ByteBuffer}, for the filter
-     */
-    private void send(DatagramBatch batch, byte[] buffer, ByteBuffer view, int offset, int length, long now) {
+    /** Encrypts one IP packet ({@code buffer} must have room for padding after it) into the batch. */
+    private void send(DatagramBatch batch, byte[] buffer, int offset, int length, long now) {
         if (length > device.mtu() || length > Device.MAX_MTU) {
             device.drop(null, DropReason.OVERSIZE);
             return;
@@ -135,7 +127,7 @@ final class OutboundLoop implements Runnable {
             return;
         }
         // The filter learns the UDP flows this node starts (sent now or after the handshake), so their replies pass.
-        device.filter.noteOutbound(peer.slot(), view, offset, length);
+        device.filter.noteOutbound(peer.slot(), buffer, offset, length);
         Keypair keypair = peer.current();
         if (!peer.staged.isEmpty() || !Peer.canSend(keypair, now)) {
             stage(peer, buffer, offset, length, now, keypair != null);

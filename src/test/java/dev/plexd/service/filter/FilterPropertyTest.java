@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,8 +120,8 @@ class FilterPropertyTest {
                 }
             }
             int offset = random.nextInt(3);
-            ByteBuffer buffer = ByteBuffer.allocate(offset + packet.length + random.nextInt(3));
-            buffer.put(offset, packet);
+            byte[] buffer = new byte[offset + packet.length + random.nextInt(3)];
+            System.arraycopy(packet, 0, buffer, offset, packet.length);
             if (filter.allowInbound(slot, buffer, offset, packet.length) != expected) {
                 throw new AssertionError("seed " + seed + ", packet " + n + ": slot " + slot + " " + protocol + " port " + port
                         + (laterFragment ? " later fragment" : "") + " should be " + (expected ? "allowed" : "dropped")

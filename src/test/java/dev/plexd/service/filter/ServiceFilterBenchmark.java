@@ -25,7 +25,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,8 +40,8 @@ import static dev.plexd.service.filter.Packets.ipv6;
 /**
  * Time per packet decision (header parse + lookup) of {@link ServiceFilter#allowInbound}, against a
  * straightforward list-of-rules evaluation ({@link ListOfRules}) of the same packets in the same run.
- * Each invocation judges {@value #PACKETS} prebuilt packets (IPv4 and IPv6, TCP and UDP, heap
- * buffers) so the score is the mean time of one decision.
+ * Each invocation judges {@value #PACKETS} prebuilt packets (IPv4 and IPv6, TCP and UDP, in one heap
+ * buffer like the data plane's) so the score is the mean time of one decision.
  *
  * <ul>
  *   <li>{@code none}: no {@code services/} directory (nothing to decide);</li>
@@ -61,6 +60,7 @@ import static dev.plexd.service.filter.Packets.ipv6;
 public class ServiceFilterBenchmark {
 
     static final int PACKETS = 1024;
+    private static final int PACKET_STRIDE = 64;
 
     @Param({"none", "rules64", "peers1000", "miss"})
     String scenario;
@@ -68,7 +68,10 @@ public class ServiceFilterBenchmark {
     private ServiceFilter filter;
     private ListOfRules reference;
     private int[] slots;
-    private ByteBuffer[] packets;
+    /** Every packet in one array at its own offset, as the data plane hands them over (one reused array). */
+    private byte[] buffer;
+    private int[] offsets;
+    private int[] lengths;
     private Path configDir;
 
     @Setup(Level.Trial)
@@ -132,16 +135,20 @@ public class ServiceFilterBenchmark {
         }
 
         slots = new int[PACKETS];
-        packets = new ByteBuffer[PACKETS];
+        buffer = new byte[PACKETS * PACKET_STRIDE];
+        offsets = new int[PACKETS];
+        lengths = new int[PACKETS];
         for (int i = 0; i < PACKETS; i++) {
             slots[i] = random.nextInt(peers);
             int port = ports.get(random.nextInt(ports.size()));
             int protocol = random.nextBoolean() ? TCP : UDP;
-            packets[i] = ByteBuffer.wrap(i % 4 == 3 ? ipv6(protocol, port) : ipv4(protocol, port));
+            byte[] packet = i % 4 == 3 ? ipv6(protocol, port) : ipv4(protocol, port);
+            offsets[i] = i * PACKET_STRIDE;
+            lengths[i] = packet.length;
+            System.arraycopy(packet, 0, buffer, offsets[i], packet.length);
         }
         for (int i = 0; i < PACKETS; i++) {
-            ByteBuffer packet = packets[i];
-            if (filter.allowInbound(slots[i], packet, 0, packet.limit()) != reference.allow(slots[i], packet, 0, packet.limit())) {
+            if (filter.allowInbound(slots[i], buffer, offsets[i], lengths[i]) != reference.allow(slots[i], buffer, offsets[i], lengths[i])) {
                 throw new IllegalStateException("filter and reference disagree on packet " + i);
             }
         }
@@ -157,8 +164,7 @@ public class ServiceFilterBenchmark {
     public int compiled() {
         int allowed = 0;
         for (int i = 0; i < PACKETS; i++) {
-            ByteBuffer packet = packets[i];
-            if (filter.allowInbound(slots[i], packet, 0, packet.limit())) {
+            if (filter.allowInbound(slots[i], buffer, offsets[i], lengths[i])) {
                 allowed++;
             }
         }
@@ -170,8 +176,7 @@ public class ServiceFilterBenchmark {
     public int listOfRules() {
         int allowed = 0;
         for (int i = 0; i < PACKETS; i++) {
-            ByteBuffer packet = packets[i];
-            if (reference.allow(slots[i], packet, 0, packet.limit())) {
+            if (reference.allow(slots[i], buffer, offsets[i], lengths[i])) {
                 allowed++;
             }
         }
@@ -199,22 +204,22 @@ public class ServiceFilterBenchmark {
             rulesBySlot.set(slot, rules.stream().map(SourcedRule::rule).toList());
         }
 
-        boolean allow(int slot, ByteBuffer packet, int offset, int length) {
-            int version = (packet.get(offset) >> 4) & 0xf;
+        boolean allow(int slot, byte[] packet, int offset, int length) {
+            int version = (packet[offset] >> 4) & 0xf;
             int protocol;
             int l4;
             if (version == 4) {
-                protocol = packet.get(offset + 9) & 0xff;
-                l4 = offset + ((packet.get(offset) & 0xf) << 2);
+                protocol = packet[offset + 9] & 0xff;
+                l4 = offset + ((packet[offset] & 0xf) << 2);
             } else {
-                protocol = packet.get(offset + 6) & 0xff;
+                protocol = packet[offset + 6] & 0xff;
                 l4 = offset + 40;
             }
             Protocol transport = protocol == TCP ? Protocol.TCP : protocol == UDP ? Protocol.UDP : null;
             if (transport == null || l4 + 4 > offset + length) {
                 return defaultAllow;
             }
-            int port = (packet.get(l4 + 2) & 0xff) << 8 | packet.get(l4 + 3) & 0xff;
+            int port = (packet[l4 + 2] & 0xff) << 8 | packet[l4 + 3] & 0xff;
             for (Rule rule : rulesBySlot.get(slot)) {
                 if (rule.matches(transport, port)) {
                     return rule.action() == Action.ALLOW;

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -56,7 +55,7 @@ class ServiceFilterTest {
     }
 
     private boolean judge(int slot, byte[] packet) {
-        return filter.allowInbound(slot, ByteBuffer.wrap(packet), 0, packet.length);
+        return filter.allowInbound(slot, packet, 0, packet.length);
     }
 
     private ServicesDir services() {

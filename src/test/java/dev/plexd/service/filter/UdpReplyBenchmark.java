@@ -18,7 +18,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +44,8 @@ public class UdpReplyBenchmark {
 
     private ServiceFilter filter;
     private final int[] slots = new int[FLOWS];
-    private final ByteBuffer[] requests = new ByteBuffer[FLOWS];
-    private final ByteBuffer[] replies = new ByteBuffer[FLOWS];
+    private final byte[][] requests = new byte[FLOWS][];
+    private final byte[][] replies = new byte[FLOWS][];
     private Path configDir;
 
     @Setup(Level.Trial)
@@ -63,12 +62,12 @@ public class UdpReplyBenchmark {
             boolean ipv6 = i % 4 == 3;
             String here = ipv6 ? "fd00::1" : "10.100.0.1";
             String peer = ipv6 ? "fd00::" + Integer.toHexString(2 + slots[i]) : "10.100.0." + (2 + slots[i]);
-            requests[i] = ByteBuffer.wrap(flow(UDP, here, local, peer, 53, 0));
-            replies[i] = ByteBuffer.wrap(flow(UDP, peer, 53, here, local, 0));
-            filter.noteOutbound(slots[i], requests[i], 0, requests[i].limit());
+            requests[i] = flow(UDP, here, local, peer, 53, 0);
+            replies[i] = flow(UDP, peer, 53, here, local, 0);
+            filter.noteOutbound(slots[i], requests[i], 0, requests[i].length);
         }
         for (int i = 0; i < FLOWS; i++) {
-            if (!filter.allowInbound(slots[i], replies[i], 0, replies[i].limit())) {
+            if (!filter.allowInbound(slots[i], replies[i], 0, replies[i].length)) {
                 throw new IllegalStateException("reply " + i + " not recognised");
             }
         }
@@ -83,7 +82,7 @@ public class UdpReplyBenchmark {
     @OperationsPerInvocation(FLOWS)
     public void noteOutbound() {
         for (int i = 0; i < FLOWS; i++) {
-            filter.noteOutbound(slots[i], requests[i], 0, requests[i].limit());
+            filter.noteOutbound(slots[i], requests[i], 0, requests[i].length);
         }
     }
 
@@ -92,7 +91,7 @@ public class UdpReplyBenchmark {
     public int reply() {
         int allowed = 0;
         for (int i = 0; i < FLOWS; i++) {
-            if (filter.allowInbound(slots[i], replies[i], 0, replies[i].limit())) {
+            if (filter.allowInbound(slots[i], replies[i], 0, replies[i].length)) {
                 allowed++;
             }
         }

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import static dev.plexd.service.filter.Packets.TCP;
@@ -38,11 +36,11 @@ class UdpReplyTest {
     }
 
     private void send(int slot, byte[] packet) {
-        filter.noteOutbound(slot, ByteBuffer.wrap(packet), 0, packet.length);
+        filter.noteOutbound(slot, packet, 0, packet.length);
     }
 
     private boolean receive(int slot, byte[] packet) {
-        return filter.allowInbound(slot, ByteBuffer.wrap(packet), 0, packet.length);
+        return filter.allowInbound(slot, packet, 0, packet.length);
     }
 
     @Test
@@ -124,22 +122,24 @@ class UdpReplyTest {
     }
 
     @Test
-    void theBufferKindAndByteOrderDoNotMatter() {
+    void packetsAtAnOffsetInALargerArray() {
         byte[] request = udp(HERE, 40_000, PEER, 5353);
-        ByteBuffer framed = ByteBuffer.allocate(request.length + 9).order(ByteOrder.LITTLE_ENDIAN).put(7, request);
+        byte[] framed = new byte[request.length + 9];
+        System.arraycopy(request, 0, framed, 7, request.length);
         filter.noteOutbound(1, framed, 7, request.length);
         byte[] reply = udp(PEER, 5353, HERE, 40_000);
-        ByteBuffer direct = ByteBuffer.allocateDirect(reply.length).put(reply).clear();
-        assertThat(filter.allowInbound(1, direct, 0, reply.length)).isTrue();
+        byte[] framedReply = new byte[reply.length + 3];
+        System.arraycopy(reply, 0, framedReply, 3, reply.length);
+        assertThat(filter.allowInbound(1, framedReply, 3, reply.length)).isTrue();
     }
 
     @Test
     void garbageIsNeitherRecordedNorThrown() {
         for (byte[] bad : new byte[][]{{}, {0x45, 0, 0}, new byte[40], udp(HERE, 40_000, PEER, 5353)}) {
-            filter.noteOutbound(1, ByteBuffer.wrap(bad), 0, bad.length + 1);
-            filter.noteOutbound(1, ByteBuffer.wrap(bad), -1, bad.length);
-            filter.noteOutbound(-1, ByteBuffer.wrap(bad), 0, bad.length);
-            filter.noteOutbound(70_000, ByteBuffer.wrap(bad), 0, bad.length);
+            filter.noteOutbound(1, bad, 0, bad.length + 1);
+            filter.noteOutbound(1, bad, -1, bad.length);
+            filter.noteOutbound(-1, bad, 0, bad.length);
+            filter.noteOutbound(70_000, bad, 0, bad.length);
         }
         assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isFalse();
     }
