@@ -145,7 +145,7 @@ final class CompiledPolicy {
         // A denied UDP datagram passes when it answers a flow this node started. The flow table's
         // bitmap rules that out for nearly every packet without a branch; only a possible reply
         // takes the branch to the table itself.
-        int maybeReply = denied & ~tcpMask & flows.mayBeReply(slot, IpHeaders.isIpv6(headers), ports);
+        int maybeReply = denied & ~tcpMask & flows.mayBeReply(port);
         if (maybeReply != 0) {
             return flows.isReply(slot, packet, offset, headers) ? ALLOWED_AS_REPLY : POLICY;
         }

@@ -35,9 +35,11 @@ final class DropLog {
     private final byte[] heads = new byte[CAPACITY * SNAPSHOT_BYTES];
     /** Entry i holds sample seq when published[i] == seq + 1 (a volatile write after the fields). */
     private final AtomicLongArray published = new AtomicLongArray(CAPACITY);
-    /** The next sample's sequence number; a plain field beside {@link #limit}, so the per-packet check reads one object. */
+    /** The next sample's sequence number. */
     private volatile long claimed;
     private volatile long limit = LINES_PER_SECOND;
+    /** Whether this second's budget has room: the one field the per-packet check reads (a hint; {@link #sample} decides). */
+    private volatile boolean open = true;
     private long drained;
     private long dropsAtLastDrain;
 
@@ -56,13 +58,17 @@ final class DropLog {
      * into the per-packet path.
      */
     void offer(boolean dropped, int slot, int reasonCode, byte[] packet, int offset, int length) {
-        long seq = claimed;
-        if (dropped & seq < limit) {
-            sample(seq, slot, reasonCode, packet, offset, length);
+        if (dropped & open) {
+            sample(slot, reasonCode, packet, offset, length);
         }
     }
 
-    private void sample(long seq, int slot, int reasonCode, byte[] packet, int offset, int length) {
+    private void sample(int slot, int reasonCode, byte[] packet, int offset, int length) {
+        long seq = claimed;
+        if (seq >= limit) {
+            open = false;
+            return;
+        }
         if (!CLAIMED.compareAndSet(this, seq, seq + 1)) {
             return; // another thread took this entry
         }
@@ -101,6 +107,7 @@ final class DropLog {
         }
         drained = seq;
         limit = seq + LINES_PER_SECOND;
+        open = true;
         // Counters of a re-bound slot restart from zero, so the difference can dip: never report less than none.
         long total = Math.max(0, dropsSoFar - dropsAtLastDrain);
         dropsAtLastDrain = dropsSoFar;

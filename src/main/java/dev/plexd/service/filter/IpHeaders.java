@@ -58,45 +58,43 @@ final class IpHeaders {
      *         the absolute offset of the transport header ({@link #transport})
      */
     static long walk(byte[] packet, int offset, int length) {
-        if (packet == null || offset < 0 || length < 0 || offset > packet.length - length) {
+        if (packet == null || (offset | length) < 0 || offset > packet.length - length) {
             return MALFORMED_RESULT;
         }
-        // Whole 32-bit words, not bytes: every read costs a bounds check, and this runs per packet.
         if (length < 20) {
             int version = length == 0 ? 0 : (packet[offset] >> 4) & 0xf;
             return version == 4 || version == 6 ? MALFORMED_RESULT : OTHER_RESULT;
         }
-        int word0 = int32(packet, offset);
-        return switch (word0 >>> 28) {
-            case 4 -> ipv4(packet, offset, length, word0);
-            case 6 -> ipv6(packet, offset, length);
+        // The first 8 bytes in one read (every read costs a bounds check, and this runs per packet):
+        // IPv4's lengths and fragment offset, IPv6's payload length and next header.
+        long head = int64(packet, offset);
+        return switch ((int) (head >>> 60)) {
+            case 4 -> ipv4(packet, offset, length, head);
+            case 6 -> ipv6(packet, offset, length, (int) head);
             default -> OTHER_RESULT;
         };
     }
 
-    private static long ipv4(byte[] packet, int offset, int length, int word0) {
-        int headerLength = (word0 >>> 22) & 0x3c;
-        int totalLength = word0 & 0xffff;
-        if (headerLength < 20 || totalLength < headerLength || totalLength > length) {
+    private static long ipv4(byte[] packet, int offset, int length, long head) {
+        int headerLength = (int) (head >>> 54) & 0x3c;
+        int totalLength = (int) (head >>> 32) & 0xffff;
+        // 20 <= header length <= total length <= length, as one sign test.
+        if (((headerLength - 20) | (totalLength - headerLength) | (length - totalLength)) < 0) {
             return MALFORMED_RESULT;
         }
-        int protocol = (int32(packet, offset + 8) >>> 16) & 0xff;
+        int protocol = packet[offset + 9] & 0xff;
         if (protocol == ICMPV4) {
             return result(ICMP, protocol, false, 0);
         }
-        if ((int32(packet, offset + 4) & 0x1fff) != 0) {
+        if ((head & 0x1fff) != 0) {
             return result(LATER_FRAGMENT, protocol, false, 0);
         }
         return transport(protocol, false, offset + headerLength, offset + totalLength);
     }
 
-    private static long ipv6(byte[] packet, int offset, int length) {
-        if (length < 40) {
-            return MALFORMED_RESULT;
-        }
-        int word1 = int32(packet, offset + 4);
+    private static long ipv6(byte[] packet, int offset, int length, int word1) {
         int payloadLength = word1 >>> 16;
-        if (payloadLength > length - 40) {
+        if (length < 40 || payloadLength > length - 40) {
             return MALFORMED_RESULT;
         }
         int nextHeader = (word1 >>> 8) & 0xff;

@@ -15,12 +15,13 @@ import java.util.function.LongSupplier;
  * grows and neither path allocates. A flow lives {@link #TIMEOUT_NANOS} after its last outbound
  * packet (refreshed at most once per {@link #REFRESH_NANOS}).
  *
- * <p>In front of the table, two bitmaps of (peer, ports) hashes ({@link #RECENT_BITS} bits each, 16 KiB
- * together, cache-resident) answer "certainly no flow" for the common case of a denied datagram
- * from a peer this node has sent nothing to lately: one bitmap per {@link #EPOCH_SHIFT epoch} of
- * 34 s, the older one cleared when an epoch starts. Every recorded flow (and every refresh) sets
- * its bit in the current epoch's bitmap, so a flow within its timeout always has a bit set in the
- * current or the previous epoch; stale bits only cost the table lookup.
+ * <p>In front of the table, two bitmaps of local ports ({@link #RECENT_BITS} bits each, 16 KiB
+ * together, cache-resident) answer "certainly no flow" for the common case of a denied datagram to
+ * a port no flow of this node uses: one bitmap per {@link #EPOCH_SHIFT epoch} of 34 s, the older one
+ * cleared when an epoch starts. Every recorded flow (and every refresh) sets its local port's bit in
+ * the current epoch's bitmap, so a flow within its timeout always has its bit set in the current or
+ * the previous epoch; stale bits only cost the table lookup. Indexed by the port itself, the check
+ * needs no hash: it is on the path of every judged packet.
  *
  * <p>Concurrency: outbound threads write, inbound threads read, without locks. Each entry is a
  * small seqlock on its timestamp: a writer claims the entry by swapping the timestamp to
@@ -56,7 +57,10 @@ final class UdpFlows {
     static final int EPOCH_SHIFT = 35;
 
     private final long[] table = new long[ENTRIES * STRIDE];
-    /** The bitmaps of even and odd epochs, interleaved word by word: one probe reads one cache line. */
+    /**
+     * The bitmaps of even and odd epochs in one array: word {@code port / 32} holds the even epoch's
+     * bit of the port in its low half and the odd epoch's in its high half, so a probe is one read.
+     */
     private final long[] recent = new long[2 * RECENT_BITS / 64];
     /** The epoch of the last recorded flow; only outbound threads use it. */
     private volatile long epoch = Long.MIN_VALUE;
@@ -80,7 +84,7 @@ final class UdpFlows {
         long high = ipv6 ? IpHeaders.int64(packet, offset + 24) : 0;
         long low = ipv6 ? IpHeaders.int64(packet, offset + 32) : IpHeaders.int32(packet, offset + 16) & 0xffffffffL;
         long now = nanoTime.getAsLong();
-        markRecent(recentBit(key), now);
+        markRecent(ports >>> 16, now);
         int set = set(hash(key, high, low));
         int victim = -1;
         long victimAge = Long.MIN_VALUE;
@@ -110,18 +114,12 @@ final class UdpFlows {
     }
 
     /**
-     * 1 when the bitmaps hold the bit of a flow this inbound packet may answer (same peer, its
-     * destination port the flow's local port, its source port the flow's remote port), else 0:
-     * "certainly no reply" without a branch, for every TCP or UDP packet the policy judges.
-     *
-     * @param slot         0 to 65,535
-     * @param inboundPorts the packet's source port {@code << 16 |} destination port
+     * 1 when the bitmaps say a flow may use this local port (an inbound packet's destination port),
+     * else 0: "certainly no reply" without a branch, for every TCP or UDP packet the policy judges.
      */
-    int mayBeReply(int slot, boolean ipv6, int inboundPorts) {
-        int bit = recentBit(key(slot, ipv6, inboundPorts & 0xffff, inboundPorts >>> 16));
-        int even = (bit >>> 6) << 1;
-        long words = (long) LONGS.getOpaque(recent, even) | (long) LONGS.getOpaque(recent, even + 1);
-        return (int) (words >>> bit) & 1;
+    int mayBeReply(int localPort) {
+        long word = (long) LONGS.getOpaque(recent, localPort >>> 5);
+        return (int) ((word | word >>> 32) >>> (localPort & 31)) & 1;
     }
 
     /**
@@ -138,7 +136,7 @@ final class UdpFlows {
         }
         boolean ipv6 = IpHeaders.isIpv6(headers);
         int ports = IpHeaders.int32(packet, IpHeaders.transport(headers));
-        if (mayBeReply(slot, ipv6, ports) == 0) {
+        if (mayBeReply(ports & 0xffff) == 0) {
             return false;
         }
         long key = key(slot, ipv6, ports & 0xffff, ports >>> 16);
@@ -193,28 +191,24 @@ final class UdpFlows {
     }
 
     /**
-     * Sets the flow's bit in the current epoch's bitmap, first clearing that bitmap (two epochs old)
+     * Sets the flow's local port in the current epoch's bitmap, first clearing that bitmap (two epochs old)
      * when the epoch has changed. Two outbound threads racing here can lose a bit: a miss, never a match.
      */
-    private void markRecent(int bit, long now) {
+    private void markRecent(int localPort, long now) {
         long current = now >> EPOCH_SHIFT;
-        int parity = (int) (current & 1);
+        int half = (int) (current & 1) << 5;
         if (current != epoch) {
             epoch = current;
-            for (int i = 0; i < RECENT_BITS / 64; i++) {
-                LONGS.setOpaque(recent, (i << 1) + parity, 0L);
+            long keepOtherHalf = ~(0xffffffffL << half);
+            for (int i = 0; i < recent.length; i++) {
+                LONGS.getAndBitwiseAnd(recent, i, keepOtherHalf); // atomic: the other half is live
             }
         }
-        int word = ((bit >>> 6) << 1) + parity;
-        long mask = 1L << bit;
+        int word = localPort >>> 5;
+        long mask = 1L << ((localPort & 31) + half);
         if (((long) LONGS.getOpaque(recent, word) & mask) == 0) {
             LONGS.getAndBitwiseOr(recent, word, mask);
         }
-    }
-
-    /** The flow's bit in the bitmaps: a hash of peer and ports only, so the check reads no address. */
-    private static int recentBit(long key) {
-        return (int) ((key * 0x9e3779b97f4a7c15L) >>> (64 - Integer.numberOfTrailingZeros(RECENT_BITS)));
     }
 
     /** The first entry index of the flow's set. */

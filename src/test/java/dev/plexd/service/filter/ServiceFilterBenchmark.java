@@ -164,9 +164,7 @@ public class ServiceFilterBenchmark {
     public int compiled() {
         int allowed = 0;
         for (int i = 0; i < PACKETS; i++) {
-            if (filter.allowInbound(slots[i], buffer, offsets[i], lengths[i])) {
-                allowed++;
-            }
+            allowed += filter.allowInbound(slots[i], buffer, offsets[i], lengths[i]) ? 1 : 0;
         }
         return allowed;
     }
@@ -176,9 +174,7 @@ public class ServiceFilterBenchmark {
     public int listOfRules() {
         int allowed = 0;
         for (int i = 0; i < PACKETS; i++) {
-            if (reference.allow(slots[i], buffer, offsets[i], lengths[i])) {
-                allowed++;
-            }
+            allowed += reference.allow(slots[i], buffer, offsets[i], lengths[i]) ? 1 : 0;
         }
         return allowed;
     }

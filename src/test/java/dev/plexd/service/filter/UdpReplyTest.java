@@ -72,13 +72,19 @@ class UdpReplyTest {
         long epoch = 1L << UdpFlows.EPOCH_SHIFT;
         now = epoch - SECOND; // the end of epoch 0
         send(1, udp(HERE, 40_000, PEER, 5353));
-        now = epoch + 5 * SECOND; // epoch 1 starts with another flow: the odd bitmap is cleared, not the even one
-        send(2, udp(HERE, 41_000, PEER, 5353));
+        // Epoch 1 starts with another flow whose local port shares the bitmap word (ports 40,000 to
+        // 40,031): the odd epoch's half is cleared, not the even one holding the first flow.
+        now = epoch + 10 * SECOND;
+        send(2, udp(HERE, 40_001, PEER, 5353));
         now = epoch + 25 * SECOND;
         assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isTrue();
-        now = 2 * epoch + SECOND; // epoch 2: the even bitmap is cleared; the flow has expired anyway
-        send(2, udp(HERE, 41_000, PEER, 5353));
-        assertThat(receive(2, udp(PEER, 5353, HERE, 41_000))).isTrue();
+        now = epoch + 34 * SECOND; // the first flow has expired; the second has not
+        assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isFalse();
+        assertThat(receive(2, udp(PEER, 5353, HERE, 40_001))).isTrue();
+        now = 2 * epoch + SECOND; // epoch 2 clears the even half and keeps the odd one
+        send(1, udp(HERE, 40_002, PEER, 5353));
+        assertThat(receive(2, udp(PEER, 5353, HERE, 40_001))).isTrue();
+        assertThat(receive(1, udp(PEER, 5353, HERE, 40_002))).isTrue();
         assertThat(receive(1, udp(PEER, 5353, HERE, 40_000))).isFalse();
     }
 
