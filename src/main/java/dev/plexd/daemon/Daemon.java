@@ -13,6 +13,7 @@ import dev.plexd.firewall.ManagedFirewall;
 import dev.plexd.policy.Enforcer;
 import dev.plexd.policy.FirewallController;
 import dev.plexd.policy.PolicyEngine;
+import dev.plexd.policy.PolicyException;
 import dev.plexd.policy.PolicyReconcileHandler;
 import dev.plexd.reconcile.FileStateSource;
 import dev.plexd.reconcile.Reconciler;
@@ -43,16 +44,19 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *
  * <ol>
  *   <li>data directory and the persisted state ({@link StateStore});</li>
+ *   <li>the firewall backend; without a persisted state (or with a corrupt one) deny-all is
+ *       enforced at once, before anything else starts;</li>
  *   <li>the local API (healthy at once, ready only after the first enforcement) and metrics;</li>
- *   <li>service filter, firewall backend, WireGuard key, identity (config or control plane);</li>
+ *   <li>service filter, WireGuard key, identity (config, or the control plane: saved or registered);</li>
  *   <li>the data plane and the mesh interface (created down, with the mesh address and prefix);</li>
- *   <li>the restored state enforced — or deny-all when there is none — before anything can
+ *   <li>the persisted state enforced (its peers need the data plane), still before anything can
  *       reach the network; then the interface goes up;</li>
  *   <li>the reconciler against the state file or the control plane, then the event stream.</li>
  * </ol>
  *
- * Shutdown runs the registered steps in reverse within {@code shutdown.timeout}: event stream,
- * reconciler, firewall drift checks, optional firewall teardown, data plane, service filter, API.
+ * Shutdown runs the registered steps in reverse within {@code shutdown.timeout}: reconciler,
+ * firewall drift checks, data plane, control plane link (event stream), service filter, API, and
+ * last the optional firewall teardown (the interface is gone by then).
  * A failure during start runs the same steps for what had started.
  */
 public final class Daemon {
@@ -117,6 +121,24 @@ public final class Daemon {
         Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         StateStore store = new StateStore(config.dataDir());
         StateStore.Loaded persisted = store.load();
+        String iface = config.wireguard().iface();
+
+        FirewallController backend = null;
+        InstrumentedFirewall firewall = null;
+        if (config.firewall().backend() != DaemonConfig.FirewallBackend.NONE) {
+            backend = wiring.firewall().create(config.firewall(), config.policy().toPolicyConfig());
+            firewall = new InstrumentedFirewall(backend, metrics);
+        }
+        Enforcer enforcer = new Enforcer(new PolicyEngine(), firewall, config.policy().toPolicyConfig());
+        if (config.shutdown().teardownFirewall()) {
+            shutdownSteps.push(new Step("firewall teardown", enforcer::teardown));
+        }
+        // Without a state to restore, deny-all needs nothing but the firewall: it is in force before
+        // the API, registration or the data plane, which would otherwise delay it by their start.
+        StateStore.Restored toRestore = persisted instanceof StateStore.Restored r ? r : null;
+        if (toRestore == null) {
+            enforceDenyAll(persisted, enforcer, iface);
+        }
 
         startApi();
 
@@ -132,12 +154,6 @@ public final class Daemon {
                 log.atWarn().addKeyValue("errors", opened.errors().size()).addKeyValue("first", opened.errors().getFirst())
                         .log("service policy files have errors; see plexd status");
             }
-        }
-        FirewallController backend = null;
-        InstrumentedFirewall firewall = null;
-        if (config.firewall().backend() != DaemonConfig.FirewallBackend.NONE) {
-            backend = wiring.firewall().create(config.firewall(), config.policy().toPolicyConfig());
-            firewall = new InstrumentedFirewall(backend, metrics);
         }
 
         NodeKey key;
@@ -162,7 +178,6 @@ public final class Daemon {
         log.atInfo().addKeyValue("node_id", identity.id()).addKeyValue("mesh_ip", identity.meshIp())
                 .addKeyValue("public_key", key.publicKeyBase64()).log("node identity");
 
-        String iface = config.wireguard().iface();
         byte[] privateKey = key.privateKey();
         DataPlane dataPlane;
         try {
@@ -176,21 +191,17 @@ public final class Daemon {
         dataPlane.registerMetrics(metrics);
         WireGuardController wg = dataPlane.controller();
 
-        Enforcer enforcer = new Enforcer(new PolicyEngine(), firewall, config.policy().toPolicyConfig());
-        if (config.shutdown().teardownFirewall()) {
-            shutdownSteps.push(new Step("firewall teardown", enforcer::teardown));
-        }
-        if (backend instanceof ManagedFirewall managed) {
-            // Stopped before a teardown, so no drift check restores the chain being removed.
-            FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
-            shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
-        }
         WireGuardManager manager = new WireGuardManager(wg, iface);
         PolicyReconcileHandler handler = new PolicyReconcileHandler(enforcer, manager, identity.id(),
                 identity.meshAddress(), iface);
         status.attachEnforcement(enforcer, manager, firewall);
 
-        StateResponse restored = enforceAtStart(persisted, enforcer, handler, identity, iface);
+        StateResponse restored = toRestore == null ? null : restore(toRestore, enforcer, handler, iface);
+        if (backend instanceof ManagedFirewall managed) {
+            // Stopped before a teardown, so no drift check restores the chain being removed.
+            FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
+            shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
+        }
         if (services != null && restored != null) {
             services.updatePeers(restored.peers()); // before the interface passes packets
         }
@@ -231,36 +242,46 @@ public final class Daemon {
     }
 
     /**
-     * Enforces the persisted state, or deny-all when there is none (or it is corrupt), before the
-     * interface comes up and before the state source is asked. Returns the state now in force,
-     * or null when deny-all is (or when restoring failed, so the first cycle applies everything).
+     * Enforces the persisted state once the data plane is open (its peers are part of it). Returns
+     * it, or null when enforcing it failed: then deny-all is in force until the first cycle, which
+     * applies everything.
      */
-    private StateResponse enforceAtStart(StateStore.Loaded persisted, Enforcer enforcer, PolicyReconcileHandler handler,
-                                         MeshIdentity identity, String iface) throws Exception {
-        if (persisted instanceof StateStore.Restored(StateResponse state)) {
-            try {
-                StateDiff everything = StateDiff.compute(state, null);
-                if (everything.isEmpty()) {
-                    enforcer.applyFirewallRules(List.of(), identity.id(), iface, Map.of());
-                } else {
-                    handler.reconcile(state, everything);
-                }
-                status.enforcedAtStart(state, clock.instant());
-                log.atInfo().addKeyValue("peers", state.peers().size()).addKeyValue("policies", state.policies().size())
-                        .log("persisted state enforced");
-                return state;
-            } catch (Exception e) {
-                log.atError().setCause(e).log("enforcing the persisted state failed; enforcing deny-all until the first reconcile");
+    private StateResponse restore(StateStore.Restored persisted, Enforcer enforcer, PolicyReconcileHandler handler,
+                                  String iface) throws Exception {
+        StateResponse state = persisted.state();
+        try {
+            StateDiff everything = StateDiff.compute(state, null);
+            if (everything.isEmpty()) {
+                enforceNoPolicies(enforcer, iface);
+            } else {
+                handler.reconcile(state, everything);
             }
-        } else if (persisted instanceof StateStore.Corrupt(String reason)) {
+            status.enforcedAtStart(state, clock.instant());
+            log.atInfo().addKeyValue("peers", state.peers().size()).addKeyValue("policies", state.policies().size())
+                    .log("persisted state enforced");
+            return state;
+        } catch (Exception e) {
+            log.atError().setCause(e).log("enforcing the persisted state failed; enforcing deny-all until the first reconcile");
+        }
+        enforceNoPolicies(enforcer, iface);
+        status.enforcedAtStart(null, clock.instant());
+        return null;
+    }
+
+    /** No persisted state, or a corrupt one: deny-all until the first reconcile. */
+    private void enforceDenyAll(StateStore.Loaded persisted, Enforcer enforcer, String iface) throws PolicyException {
+        if (persisted instanceof StateStore.Corrupt(String reason)) {
             log.atError().addKeyValue("reason", reason).log("persisted state unusable; enforcing deny-all");
         } else {
             log.info("no persisted state; enforcing deny-all until the first reconcile");
         }
-        // An empty policy list yields only the default deny rule.
-        enforcer.applyFirewallRules(List.of(), identity.id(), iface, Map.of());
+        enforceNoPolicies(enforcer, iface);
         status.enforcedAtStart(null, clock.instant());
-        return null;
+    }
+
+    /** An empty policy list yields only the default deny rule, whatever the node's id (not known yet before registration). */
+    private static void enforceNoPolicies(Enforcer enforcer, String iface) throws PolicyException {
+        enforcer.applyFirewallRules(List.of(), "", iface, Map.of());
     }
 
     /** SIGHUP and {@code POST /v1/services/reload}. */

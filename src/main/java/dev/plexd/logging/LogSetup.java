@@ -3,16 +3,13 @@ package dev.plexd.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.LoggerFactory;
 
-import java.net.URL;
 import java.util.Locale;
 
 /**
  * Chooses the log format, level and stream at start and changes the level at runtime. The
- * appenders themselves live in {@code logback.xml}; this only sets the properties it reads.
+ * appender itself is built by {@link LogbackConfigurator}; this sets the properties it reads.
  */
 public final class LogSetup {
 
@@ -28,15 +25,8 @@ public final class LogSetup {
         System.setProperty("plexd.log.format", format.name().toLowerCase(Locale.ROOT));
         System.setProperty("plexd.log.target", target == Target.STDERR ? "System.err" : "System.out");
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        URL config = LogSetup.class.getResource("/logback.xml");
         context.reset();
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
-        try {
-            configurator.doConfigure(config);
-        } catch (JoranException e) {
-            throw new IllegalStateException("logging: cannot apply logback.xml", e);
-        }
+        LogbackConfigurator.apply(context);
     }
 
     /** Changes the level of plexd's loggers (or of one logger) while running. */

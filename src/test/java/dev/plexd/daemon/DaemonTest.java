@@ -150,6 +150,24 @@ class DaemonTest {
     }
 
     @Test
+    void withoutAPersistedStateDenyAllIsInForceBeforeIdentityAndDataPlane() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        List<List<FirewallRule>> appliedWhenOpening = new java.util.ArrayList<>();
+        Wiring.DataPlaneFactory inMemory = node.dataPlane();
+        Daemon daemon = new Daemon(node.config(), node.wiring().withDataPlane((cfg, spec) -> {
+            appliedWhenOpening.addAll(node.firewall.applied);
+            return inMemory.open(cfg, spec);
+        }));
+        daemon.start();
+        try {
+            assertThat(appliedWhenOpening).containsExactly(
+                    List.of(new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
+        } finally {
+            daemon.stop();
+        }
+    }
+
+    @Test
     void aDataPlaneTheHostCannotRunFailsStartClearlyAndCleansUp() throws Exception {
         assumeFalse(WireGuardControllers.kernelAvailable(Exec.host()), "this host has the WireGuard kernel module");
         LocalNode node = new LocalNode(dir);

@@ -34,8 +34,11 @@ public final class ControlPlaneClient implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
 
     private final HttpUrl base;
-    private final OkHttpClient http;
+    private final Duration timeout;
     private final Clock clock;
+    /** Built on the first request: OkHttp's TLS set-up (trust store and all) costs ~150 ms, which a
+     *  restarting node should not spend before it enforces its persisted state. */
+    private OkHttpClient http;
 
     public ControlPlaneClient(ControlPlaneSettings settings) {
         this(settings, Clock.systemUTC());
@@ -44,14 +47,20 @@ public final class ControlPlaneClient implements AutoCloseable {
     public ControlPlaneClient(ControlPlaneSettings settings, Clock clock) {
         this.base = settings.baseUrl();
         this.clock = Objects.requireNonNull(clock, "clock");
-        Duration timeout = settings.requestTimeout();
-        this.http = new OkHttpClient.Builder()
-                .connectTimeout(timeout)
-                .readTimeout(timeout)
-                .writeTimeout(timeout)
-                .callTimeout(timeout)
-                .retryOnConnectionFailure(true)
-                .build();
+        this.timeout = settings.requestTimeout();
+    }
+
+    private synchronized OkHttpClient http() {
+        if (http == null) {
+            http = new OkHttpClient.Builder()
+                    .connectTimeout(timeout)
+                    .readTimeout(timeout)
+                    .writeTimeout(timeout)
+                    .callTimeout(timeout)
+                    .retryOnConnectionFailure(true)
+                    .build();
+        }
+        return http;
     }
 
     /** {@code POST /v1/register}, the bootstrap token as bearer. */
@@ -102,7 +111,7 @@ public final class ControlPlaneClient implements AutoCloseable {
      * that long fails and is reconnected. Shares this client's connection pool and threads.
      */
     OkHttpClient streamClient(Duration idleTimeout) {
-        return http.newBuilder().callTimeout(Duration.ZERO).readTimeout(idleTimeout).build();
+        return http().newBuilder().callTimeout(Duration.ZERO).readTimeout(idleTimeout).build();
     }
 
     Clock clock() {
@@ -133,7 +142,7 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     private Response execute(String method, HttpUrl url, String bearer, RequestBody body) throws IOException {
         Request request = baseRequest(url, bearer).method(method, body).build();
-        Response response = http.newCall(request).execute();
+        Response response = http().newCall(request).execute();
         if (response.isSuccessful()) {
             return response;
         }
@@ -186,8 +195,10 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+    public synchronized void close() {
+        if (http != null) {
+            http.dispatcher().executorService().shutdown();
+            http.connectionPool().evictAll();
+        }
     }
 }
