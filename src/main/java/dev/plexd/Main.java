@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code plexd}: the single entry point; each area adds its subcommands. */
@@ -16,15 +21,18 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Mesh node daemon for WireGuard meshes.",
-        subcommands = {CommandLine.HelpCommand.class,
-                dev.plexd.daemon.UpCommand.class,
-                dev.plexd.daemon.cli.StatusCommand.class,
-                dev.plexd.daemon.cli.PeersCommand.class,
-                dev.plexd.daemon.cli.PoliciesCommand.class,
-                ServiceCommand.class,
-                TunnelCommand.class,
-                ControlPlaneCommand.class})
+        subcommands = CommandLine.HelpCommand.class)
 public final class Main implements Callable<Integer> {
+
+    /** The subcommands, in the order {@code plexd --help} lists them. */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
+            dev.plexd.daemon.UpCommand.class,
+            dev.plexd.daemon.cli.StatusCommand.class,
+            dev.plexd.daemon.cli.PeersCommand.class,
+            dev.plexd.daemon.cli.PoliciesCommand.class,
+            ServiceCommand.class,
+            TunnelCommand.class,
+            ControlPlaneCommand.class);
 
     @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "json|text",
             description = "Log line format (default: json for the daemon).")
@@ -69,15 +77,36 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    /** Builds the command tree; tests run commands through this. */
+    /** Builds the whole command tree. */
     public static CommandLine commandLine() {
         return commandLine(CommandLine.defaultFactory());
     }
 
-    /** The command tree with subcommands made by {@code factory} (tests substitute components). */
+    /** The whole command tree with subcommands made by {@code factory} (tests substitute components). */
     public static CommandLine commandLine(CommandLine.IFactory factory) {
+        return commandLine(factory, SUBCOMMANDS.keySet());
+    }
+
+    /**
+     * The command tree for these arguments: only the subcommands they name, or all when they name
+     * none ({@code --help}, {@code --version}, a typo). Picocli builds every command it is given by
+     * reflection, which was ~150 ms of {@code plexd up}'s start before the first enforcement; an
+     * option value that happens to be a subcommand's name only adds that subcommand.
+     */
+    public static CommandLine commandLine(String... args) {
+        Set<String> named = new HashSet<>(Arrays.asList(args));
+        named.retainAll(SUBCOMMANDS.keySet());
+        return commandLine(CommandLine.defaultFactory(), named.isEmpty() ? SUBCOMMANDS.keySet() : named);
+    }
+
+    private static CommandLine commandLine(CommandLine.IFactory factory, Set<String> subcommands) {
         Main root = new Main();
         CommandLine cli = new CommandLine(root, factory);
+        SUBCOMMANDS.forEach((name, type) -> {
+            if (subcommands.contains(name)) {
+                cli.addSubcommand(name, type);
+            }
+        });
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionStrategy(parsed -> {
             root.applyLogOptions(parsed.commandSpec().commandLine());
@@ -87,7 +116,15 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
+    }
+
+    private static Map<String, Class<?>> subcommands(Class<?>... types) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> type : types) {
+            byName.put(type.getAnnotation(Command.class).name(), type);
+        }
+        return byName;
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -27,6 +27,19 @@ class MainTest {
     }
 
     @Test
+    void helpListsEverySubcommandWhileASubcommandBuildsOnlyItself() {
+        assertThat(Main.commandLine("--help").getSubcommands().keySet())
+                .containsExactly("help", "up", "status", "peers", "policies", "service", "tunnel", "controlplane");
+        assertThat(Main.commandLine("--log-format", "text", "up", "--config", "x.yaml").getSubcommands().keySet())
+                .containsExactly("help", "up");
+        assertThat(Main.commandLine("help", "status").getSubcommands().keySet()).containsExactly("help", "status");
+
+        CliRun typo = run("statsu");
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err()).contains("Did you mean: plexd status");
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         CliRun run = run("--bogus");
         assertThat(run.exit()).isEqualTo(2);
