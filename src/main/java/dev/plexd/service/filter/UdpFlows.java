@@ -125,7 +125,8 @@ final class UdpFlows {
     /**
      * Whether an inbound packet from the peer in {@code slot} is a UDP reply to a flow recorded
      * within {@link #TIMEOUT_NANOS}: its source is the flow's remote address and port, its
-     * destination port the flow's local port.
+     * destination port the flow's local port. The caller has already found the port in the
+     * bitmaps ({@link #mayBeReply}); this looks up the exact flow.
      *
      * @param headers the packet's {@link IpHeaders#walk}, already done by the policy decision
      */
@@ -136,9 +137,6 @@ final class UdpFlows {
         }
         boolean ipv6 = IpHeaders.isIpv6(headers);
         int ports = IpHeaders.int32(packet, IpHeaders.transport(headers));
-        if (mayBeReply(ports & 0xffff) == 0) {
-            return false;
-        }
         long key = key(slot, ipv6, ports & 0xffff, ports >>> 16);
         long high = ipv6 ? IpHeaders.int64(packet, offset + 8) : 0;
         long low = ipv6 ? IpHeaders.int64(packet, offset + 16) : IpHeaders.int32(packet, offset + 12) & 0xffffffffL;
