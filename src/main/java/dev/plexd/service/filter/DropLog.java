@@ -67,6 +67,10 @@ final class DropLog {
         long seq = claimed;
         if (seq >= limit) {
             open = false;
+            // A drain may have raised the limit after it was read above; reopen rather than miss its second.
+            if (seq < limit) {
+                open = true;
+            }
             return;
         }
         if (!CLAIMED.compareAndSet(this, seq, seq + 1)) {
