@@ -1,17 +1,16 @@
 package dev.plexd.wireguard;
 
+import dev.plexd.testing.LogCapture;
 import dev.plexd.sys.Exec;
 import dev.plexd.wireguard.uapi.UapiErrnoException;
 import dev.plexd.wireguard.uapi.UapiFormatException;
 import dev.plexd.wireguard.uapi.UapiReader;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -192,10 +191,7 @@ class UapiControllerBadAnswersTest {
 
     @Test
     void implementationThatDiesAtStartIsAClearErrorAndItsOutputIsLoggedStructured() {
-        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(SupervisedProcess.class);
-        ListAppender<ILoggingEvent> events = new ListAppender<>();
-        events.start();
-        logger.addAppender(events);
+        LogCapture events = LogCapture.of(SupervisedProcess.class);
         try {
             UapiController launching = new UapiController(Exec.host(), UapiController.Settings.defaults().withSocketDirectory(dir)
                     .withCommand(List.of("sh", "-c", "echo 'ERROR: ('$0') 2022/03/16 12:00:00 Failed to create TUN device: no such file' >&2; exit 3")));
@@ -204,9 +200,9 @@ class UapiControllerBadAnswersTest {
                             + "; its output: ERROR: (pxwbad0) 2022/03/16 12:00:00 Failed to create TUN device: no such file");
             assertThat(launching.processId(IFACE)).isEmpty();
         } finally {
-            logger.detachAppender(events);
+            events.close();
         }
-        ILoggingEvent output = events.list.stream().filter(e -> e.getFormattedMessage().startsWith("Failed")).findFirst().orElseThrow();
+        ILoggingEvent output = events.events().stream().filter(e -> e.getFormattedMessage().startsWith("Failed")).findFirst().orElseThrow();
         assertThat(output.getLevel()).isEqualTo(Level.WARN);
         assertThat(output.getFormattedMessage()).isEqualTo("Failed to create TUN device: no such file");
         assertThat(output.getKeyValuePairs()).extracting(kv -> kv.key).containsExactly("interface", "pid", "program");

@@ -1,8 +1,7 @@
 package dev.plexd.service.filter;
 
-import ch.qos.logback.classic.Logger;
+import dev.plexd.testing.LogCapture;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.service.MeshPeer;
 import dev.plexd.service.PeerDirectory;
@@ -11,10 +10,8 @@ import dev.plexd.service.policy.PolicyException;
 import dev.plexd.service.policy.PolicySet;
 import dev.plexd.service.policy.ServicesDir;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,18 +30,11 @@ class ServiceFilterTest {
     Path configDir;
 
     private final ServiceFilter filter = new ServiceFilter();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(ServiceFilter.class);
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        logger.addAppender(logs);
-    }
+    private final LogCapture logs = LogCapture.of(ServiceFilter.class);
 
     @AfterEach
     void releaseLogs() {
-        logger.detachAppender(logs);
+        logs.close();
     }
 
     static String key(int n) {
@@ -142,7 +132,7 @@ class ServiceFilterTest {
         assertThat(judge(5, ipv4(TCP, 22))).isFalse();
         filter.bindSlot(-1, key(1));
         filter.bindSlot(InboundFilter.MAX_PEER_SLOTS, key(1));
-        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage)
                 .contains("service filter: not a 32-byte base64 key, slot left unbound", "service filter: slot out of range, not bound");
     }
 
@@ -180,21 +170,21 @@ class ServiceFilterTest {
             judge(1, ipv4(TCP, 1000 + i));
         }
         filter.logDrops();
-        List<ILoggingEvent> dropped = logs.list.stream()
+        List<ILoggingEvent> dropped = logs.events().stream()
                 .filter(event -> event.getFormattedMessage().equals("service filter dropped a packet")).toList();
         assertThat(dropped).hasSize(DropLog.LINES_PER_SECOND);
         assertThat(dropped.getFirst().getKeyValuePairs().toString())
                 .contains("peer=\"node-1\"", "slot=\"1\"", "reason=\"policy\"", "packet=\"tcp 10.100.0.2 -> 10.100.0.1 port 1000\"");
-        ILoggingEvent rest = logs.list.stream()
+        ILoggingEvent rest = logs.events().stream()
                 .filter(event -> event.getFormattedMessage().equals("service filter drops not logged (rate limit)"))
                 .findFirst().orElseThrow();
         assertThat(rest.getKeyValuePairs().toString()).contains("dropped=\"15\"");
 
         // The next second has a fresh budget.
-        logs.list.clear();
+        logs.clear();
         judge(1, ipv4(TCP, 1));
         filter.logDrops();
-        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly("service filter dropped a packet");
+        assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage).containsExactly("service filter dropped a packet");
     }
 
     @Test

@@ -1,9 +1,7 @@
 package dev.plexd.tunnel.interop;
 
+import dev.plexd.testing.LogCapture;
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.device.DeviceStats;
@@ -12,7 +10,6 @@ import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -35,12 +32,13 @@ class BadInputTest extends PlexdAndWireGuardGo {
 
     private Relay relay;
     /** The packet and control threads log a warning or error only when something threw: never for input. */
-    private final Logger inboundLog = (Logger) LoggerFactory.getLogger("dev.plexd.tunnel.device");
-    private final ListAppender<ILoggingEvent> inboundEvents = new ListAppender<>();
+    private LogCapture inboundLog;
 
     @AfterEach
     void tearDown() throws Exception {
-        inboundLog.detachAppender(inboundEvents);
+        if (inboundLog != null) {
+            inboundLog.close();
+        }
         if (relay != null) {
             relay.close(); // before the nodes, which the base class closes after this
         }
@@ -48,8 +46,7 @@ class BadInputTest extends PlexdAndWireGuardGo {
 
     @Test
     void randomTruncatedAndReplayedDatagramsAreCountedAndChangeNothing() throws Exception {
-        inboundEvents.start();
-        inboundLog.addAppender(inboundEvents);
+        inboundLog = LogCapture.of("dev.plexd.tunnel.device");
         bed = new Testbed();
         plexd = PlexdNode.start(bed.a, bed.iface('p'), Testbed.UNDERLAY_A, Testbed.MESH_A, Clock.system(), InboundFilter.ALLOW_ALL);
         wgGo = WireGuardGoNode.start(bed.b, bed.iface('w'), Testbed.UNDERLAY_B, Testbed.MESH_B, 51820);
@@ -104,7 +101,7 @@ class BadInputTest extends PlexdAndWireGuardGo {
         assertThat(stats.handshakes()).as("no state change").isEqualTo(handshakes);
         assertThat(plexd.device().peers().getFirst().rxPackets()).as("nothing accepted").isEqualTo(rxPackets);
         assertThat(plexd.device().isRunning()).isTrue();
-        assertThat(inboundEvents.list).as("no exception in the data plane's threads")
+        assertThat(inboundLog.events()).as("no exception in the data plane's threads")
                 .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
         assertThat(InteropTest.ping(wgGo, plexd)).as("the tunnel still works").isTrue();
         assertThat(InteropTest.ping(plexd, wgGo)).isTrue();
