@@ -51,7 +51,9 @@ public final class Enforcer {
             return;
         }
         if (firewall == null) {
-            log.warn("no firewall controller configured; firewall rules are not enforced");
+            log.atWarn().addKeyValue("chain", config.chainName()).addKeyValue("interface", iface)
+                    .addKeyValue("policies", policies == null ? 0 : policies.size())
+                    .log("no firewall controller configured; firewall rules are not applied");
             return;
         }
         List<FirewallRule> rules = engine.buildFirewallRules(policies, localNodeId, iface, peersById);

@@ -7,10 +7,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns policies into the two things a node enforces: which peers it may see (deny by default)
@@ -76,9 +78,10 @@ public final class PolicyEngine {
      * <p>Only rules with the local node (or {@code "*"}) at either end are kept. {@code "*"} becomes
      * {@value FirewallRule#ANY}; a node ID missing from {@code peersById} becomes an empty address,
      * which backends treat as matching nothing. Rules that cannot be expressed as given fail
-     * closed: an allow rule with a protocol other than tcp/udp (or a port out of range) is skipped with
-     * a warning, while such a deny rule denies all traffic between its ends; an action other than
-     * allow is a deny; a port without a protocol means that port over tcp and udp.
+     * closed: an allow rule with a protocol other than tcp/udp (or a port out of range) is skipped,
+     * while such a deny rule denies all traffic between its ends; an action other than allow is a
+     * deny; a port without a protocol means that port over tcp and udp. Each of these is logged as a
+     * warning naming the policy, the rule indexes (0-based, within the policy), protocols and actions.
      *
      * @param peersById node ID to mesh IP, including the local node's own
      */
@@ -87,44 +90,98 @@ public final class PolicyEngine {
         List<FirewallRule> rules = new ArrayList<>();
         if (policies != null) {
             for (Policy policy : policies) {
-                int skipped = 0;
-                String skippedProtocol = null;
-                for (PolicyRule rule : policy.rules()) {
+                Adjustments adjustments = null;
+                List<PolicyRule> policyRules = policy.rules();
+                for (int index = 0; index < policyRules.size(); index++) {
+                    PolicyRule rule = policyRules.get(index);
                     if (!matchesNode(rule.src(), localNodeId) && !matchesNode(rule.dst(), localNodeId)) {
                         continue;
                     }
                     boolean allow = rule.isAllow();
                     String protocol = rule.protocol();
                     int port = rule.port();
+                    Adjustment adjustment = null;
+                    if (!allow && !PolicyRule.DENY.equals(rule.action())) {
+                        adjustments = Adjustments.note(adjustments, Adjustment.UNKNOWN_ACTION, index, rule);
+                    }
                     if (!FirewallRule.isValidProtocol(protocol) || port < 0 || port > 65535) {
                         if (allow) {
-                            skipped++;
-                            skippedProtocol = protocol;
+                            adjustments = Adjustments.note(adjustments, Adjustment.ALLOW_SKIPPED, index, rule);
                             continue;
                         }
                         // A deny that cannot be expressed as written denies everything between its ends.
+                        adjustment = Adjustment.DENY_WIDENED;
                         protocol = "";
                         port = 0;
+                    } else if (port > 0 && protocol.isEmpty()) {
+                        adjustment = Adjustment.PORT_SPLIT;
                     }
                     String src = resolve(rule.src(), peersById);
                     String dst = resolve(rule.dst(), peersById);
                     String action = allow ? PolicyRule.ALLOW : PolicyRule.DENY;
-                    if (port > 0 && protocol.isEmpty()) {
+                    if (adjustment == Adjustment.PORT_SPLIT) {
                         rules.add(new FirewallRule(iface, src, dst, port, "tcp", action));
                         rules.add(new FirewallRule(iface, src, dst, port, "udp", action));
                     } else {
                         rules.add(new FirewallRule(iface, src, dst, port, protocol, action));
                     }
+                    if (adjustment != null) {
+                        adjustments = Adjustments.note(adjustments, adjustment, index, rule);
+                    }
                 }
-                if (skipped > 0) {
-                    log.atWarn().addKeyValue("policy_id", policy.id()).addKeyValue("skipped_rules", skipped)
-                            .addKeyValue("protocol", skippedProtocol)
-                            .log("skipped allow rules that cannot be enforced (invalid protocol or port)");
+                if (adjustments != null) {
+                    adjustments.log(policy.id());
                 }
             }
         }
         rules.add(new FirewallRule(iface, FirewallRule.ANY, FirewallRule.ANY, 0, "", PolicyRule.DENY));
         return rules;
+    }
+
+    /** Why a rule is not enforced exactly as written; each is logged as a warning naming the policy. */
+    private enum Adjustment {
+        ALLOW_SKIPPED("allow rules skipped: invalid protocol or port"),
+        DENY_WIDENED("deny rules with an invalid protocol or port enforced as deny of all traffic between their ends"),
+        UNKNOWN_ACTION("rules with an action other than allow or deny enforced as deny"),
+        PORT_SPLIT("rules with a port but no protocol enforced for both tcp and udp");
+
+        final String message;
+
+        Adjustment(String message) {
+            this.message = message;
+        }
+    }
+
+    /**
+     * The adjusted rules of one policy, so a policy with many of them costs one warning per kind
+     * per evaluation rather than one per rule. Created only when a policy has any.
+     */
+    private static final class Adjustments {
+        private final Map<Adjustment, List<Integer>> indexes = new EnumMap<>(Adjustment.class);
+        private final Map<Adjustment, Set<String>> protocols = new EnumMap<>(Adjustment.class);
+        private final Map<Adjustment, Set<String>> actions = new EnumMap<>(Adjustment.class);
+
+        static Adjustments note(Adjustments adjustments, Adjustment kind, int index, PolicyRule rule) {
+            Adjustments into = adjustments == null ? new Adjustments() : adjustments;
+            into.indexes.computeIfAbsent(kind, k -> new ArrayList<>()).add(index);
+            into.protocols.computeIfAbsent(kind, k -> new TreeSet<>()).add(shown(rule.protocol()));
+            into.actions.computeIfAbsent(kind, k -> new TreeSet<>()).add(shown(rule.action()));
+            return into;
+        }
+
+        /** An empty field would print as nothing in a list; name it. */
+        private static String shown(String value) {
+            return value.isEmpty() ? "(none)" : value;
+        }
+
+        void log(String policyId) {
+            indexes.forEach((kind, rules) -> PolicyEngine.log.atWarn()
+                    .addKeyValue("policy_id", policyId)
+                    .addKeyValue("rule_indexes", rules)
+                    .addKeyValue("protocols", protocols.get(kind))
+                    .addKeyValue("actions", actions.get(kind))
+                    .log(kind.message));
+        }
     }
 
     private static String resolve(String nodeId, Map<String, String> peersById) {

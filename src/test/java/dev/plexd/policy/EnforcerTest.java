@@ -1,7 +1,9 @@
 package dev.plexd.policy;
 
+import ch.qos.logback.classic.Level;
 import dev.plexd.api.Peer;
 import dev.plexd.api.Policy;
+import dev.plexd.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
 
@@ -52,10 +54,27 @@ class EnforcerTest {
     }
 
     @Test
-    void nilFirewallApplyIsANoOpAndFilteringStillWorks() {
+    void nilFirewallApplyIsANoOpWithAWarningAndFilteringStillWorks() {
         Enforcer enforcer = new Enforcer(new PolicyEngine(), null, new Config(true, "plexd-mesh"));
-        assertThatCode(() -> enforcer.applyFirewallRules(policies, "local", "plexd0", ips)).doesNotThrowAnyException();
+        try (LogCapture logs = LogCapture.of(Enforcer.class)) {
+            assertThatCode(() -> enforcer.applyFirewallRules(policies, "local", "plexd0", ips)).doesNotThrowAnyException();
+            assertThat(logs.events()).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(event.getFormattedMessage()).contains("no firewall controller", "not applied");
+                assertThat(LogCapture.fields(event)).containsEntry("chain", "plexd-mesh")
+                        .containsEntry("interface", "plexd0").containsEntry("policies", "1");
+            });
+        }
         assertThat(enforcer.filterPeers(peers, policies, "local")).extracting(Peer::id).containsExactly("a");
+    }
+
+    @Test
+    void disabledApplyLogsNoWarning() throws Exception {
+        Enforcer enforcer = new Enforcer(new PolicyEngine(), null, new Config(false, "plexd-mesh"));
+        try (LogCapture logs = LogCapture.of(Enforcer.class)) {
+            enforcer.applyFirewallRules(policies, "local", "plexd0", ips);
+            assertThat(logs.events()).isEmpty();
+        }
     }
 
     @Test

@@ -17,7 +17,19 @@ class PolicyEngineEquivalenceTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
     void engineMatchesTheReference(long seed) {
-        var mesh = NestedLoopReference.mesh(60, 300 + (int) seed * 13, 7, seed);
+        assertEquivalent(NestedLoopReference.mesh(60, 300 + (int) seed * 13, 7, true, seed));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void engineMatchesTheReferenceWithoutWildcards(long seed) {
+        var mesh = NestedLoopReference.mesh(60, 300 + (int) seed * 13, 7, false, seed);
+        assertThat(mesh.getValue()).flatExtracting(Policy::rules)
+                .noneMatch(rule -> rule.src().equals("*") || rule.dst().equals("*"));
+        assertEquivalent(mesh);
+    }
+
+    private static void assertEquivalent(Map.Entry<List<Peer>, List<Policy>> mesh) {
         List<Peer> peers = mesh.getKey();
         List<Policy> policies = mesh.getValue();
         PolicyEngine engine = new PolicyEngine();

@@ -3,6 +3,9 @@ package dev.plexd.policy;
 import dev.plexd.api.Peer;
 import dev.plexd.api.Policy;
 import dev.plexd.api.PolicyRule;
+import ch.qos.logback.classic.Level;
+import dev.plexd.testing.LogCapture;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +104,12 @@ class PolicyEngineTest {
     class BuildFirewallRules {
 
         private final Map<String, String> ips = Map.of("local", "10.100.0.1", "a", "10.100.0.2", "b", "10.100.0.3");
+        private final LogCapture logs = LogCapture.of(PolicyEngine.class);
+
+        @AfterEach
+        void stopCapturing() {
+            logs.close();
+        }
 
         @Test
         void basicRuleResolvesBothAddresses() {
@@ -138,10 +147,24 @@ class PolicyEngineTest {
         }
 
         @Test
-        void allowRuleWithInvalidProtocolIsSkipped() {
+        void allowRuleWithInvalidProtocolIsSkippedWithAWarning() {
             List<FirewallRule> rules = engine.buildFirewallRules(
                     List.of(policy(allow("a", "local", 0, "icmp"), allow("a", "local", 22, "tcp"))), "local", "plexd0", ips);
             assertThat(rules).extracting(FirewallRule::protocol).containsExactly("tcp", "");
+            assertSingleWarning("allow rules skipped", "[0]", "[icmp]", "[allow]");
+        }
+
+        @Test
+        void everySkippedRuleOfAPolicyIsNamedInOneWarning() {
+            engine.buildFirewallRules(List.of(policy(allow("a", "local", 0, "icmp"), allow("a", "local", 22, "tcp"),
+                    allow("b", "local", 0, "sctp"))), "local", "plexd0", ips);
+            assertSingleWarning("allow rules skipped", "[0, 2]", "[icmp, sctp]", "[allow]");
+        }
+
+        @Test
+        void validRulesLogNoWarning() {
+            engine.buildFirewallRules(List.of(policy(allow("a", "local", 22, "tcp"), deny("b", "local"))), "local", "plexd0", ips);
+            assertThat(logs.events()).isEmpty();
         }
 
         @Test
@@ -186,33 +209,62 @@ class PolicyEngineTest {
         // Beyond the spec: rules the firewall cannot express as written never widen access.
 
         @Test
-        void denyRuleWithInvalidProtocolDeniesEverythingBetweenItsEnds() {
+        void denyRuleWithInvalidProtocolDeniesEverythingBetweenItsEndsWithAWarning() {
             List<FirewallRule> rules = engine.buildFirewallRules(List.of(policy(
                     new PolicyRule("a", "local", 22, "sctp", "deny"), allow("a", "local"))), "local", "plexd0", ips);
             assertThat(rules.getFirst()).isEqualTo(new FirewallRule("plexd0", "10.100.0.2", "10.100.0.1", 0, "", "deny"));
+            assertSingleWarning("deny of all traffic between their ends", "[0]", "[sctp]", "[deny]");
         }
 
         @Test
-        void unknownActionIsTreatedAsDeny() {
+        void unknownActionIsTreatedAsDenyWithAWarning() {
             List<FirewallRule> rules = engine.buildFirewallRules(List.of(policy(
-                    new PolicyRule("a", "local", 0, "", "reject"))), "local", "plexd0", ips);
-            assertThat(rules.getFirst().action()).isEqualTo("deny");
+                    allow("b", "local"), new PolicyRule("a", "local", 0, "", "reject"))), "local", "plexd0", ips);
+            assertThat(rules.get(1).action()).isEqualTo("deny");
+            assertSingleWarning("action other than allow or deny enforced as deny", "[1]", "[(none)]", "[reject]");
         }
 
         @Test
-        void portWithoutProtocolMeansTcpAndUdp() {
+        void portWithoutProtocolMeansTcpAndUdpWithAWarning() {
             List<FirewallRule> rules = engine.buildFirewallRules(List.of(policy(
                     new PolicyRule("a", "local", 8080, "", "allow"))), "local", "plexd0", ips);
             assertThat(rules.subList(0, 2)).containsExactly(
                     new FirewallRule("plexd0", "10.100.0.2", "10.100.0.1", 8080, "tcp", "allow"),
                     new FirewallRule("plexd0", "10.100.0.2", "10.100.0.1", 8080, "udp", "allow"));
+            assertSingleWarning("port but no protocol enforced for both tcp and udp", "[0]", "[(none)]", "[allow]");
         }
 
         @Test
-        void allowRuleWithPortOutOfRangeIsSkipped() {
+        void allowRuleWithPortOutOfRangeIsSkippedWithAWarning() {
             List<FirewallRule> rules = engine.buildFirewallRules(List.of(policy(
                     new PolicyRule("a", "local", 65536, "tcp", "allow"))), "local", "plexd0", ips);
             assertThat(rules).hasSize(1);
+            assertSingleWarning("allow rules skipped", "[0]", "[tcp]", "[allow]");
+        }
+
+        @Test
+        void aRuleAdjustedTwiceIsNamedInBothWarnings() {
+            engine.buildFirewallRules(List.of(policy(new PolicyRule("a", "local", 0, "icmp", "block"))), "local", "plexd0", ips);
+            assertThat(logs.events()).allSatisfy(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(LogCapture.fields(event)).containsEntry("policy_id", "p1").containsEntry("rule_indexes", "[0]");
+            });
+            assertThat(logs.messages(Level.WARN)).hasSize(2)
+                    .anySatisfy(m -> assertThat(m).contains("enforced as deny"))
+                    .anySatisfy(m -> assertThat(m).contains("deny of all traffic between their ends"));
+        }
+
+        /** Exactly one event was logged: a WARN whose message and fields name the policy and the rules. */
+        private void assertSingleWarning(String message, String ruleIndexes, String protocols, String actions) {
+            assertThat(logs.events()).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(event.getFormattedMessage()).contains(message);
+                assertThat(LogCapture.fields(event))
+                        .containsEntry("policy_id", "p1")
+                        .containsEntry("rule_indexes", ruleIndexes)
+                        .containsEntry("protocols", protocols)
+                        .containsEntry("actions", actions);
+            });
         }
     }
 }

@@ -125,7 +125,7 @@ class PolicyPathIntegrationTest {
     }
 
     /** Concurrent state edits and triggers: whatever interleaving, the end state is what the file says. */
-    @RepeatedTest(15)
+    @RepeatedTest(100)
     void concurrentTriggersAndStateChangesConvergeWithoutRaces() throws Exception {
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         reconciler.addListener(result -> {

@@ -2,6 +2,7 @@ package dev.plexd.reconcile;
 
 import dev.plexd.api.Policy;
 import dev.plexd.api.StateResponse;
+import dev.plexd.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -224,6 +225,23 @@ class ReconcilerTest {
         reconciler.stop(Duration.ofSeconds(5));
         reconciler.triggerReconcile();
         assertThat(cycles.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void defaultIntervalIsSixtySecondsAndRunsTheLoop() throws Exception {
+        assertThat(Reconciler.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(60));
+        reconciler = new Reconciler(source);
+        reconciler.addListener(cycles::add);
+        assertThat(reconciler.interval()).isEqualTo(Duration.ofSeconds(60));
+        try (LogCapture logs = LogCapture.of(Reconciler.class)) {
+            reconciler.start();
+            nextCycle();
+            // The loop itself reports the interval it waits between ticks.
+            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().equals("reconciler started"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(LogCapture.fields(e)).containsEntry("interval_ms", "60000"));
+            assertThat(cycles.poll(300, TimeUnit.MILLISECONDS)).as("no tick long before 60 s").isNull();
+        }
     }
 
     @Test
