@@ -42,6 +42,10 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 /**
  * {@code plexd up}: brings the node's components up in a fixed order and down in the reverse.
  *
+ * <p>When it is created it settles {@code wireguard.mode: auto} ({@link DataPlaneChoice}), so every
+ * component below sees the mode that runs.
+ *
+ * <p>The start order:
  * <ol>
  *   <li>data directory and the persisted state ({@link StateStore});</li>
  *   <li>the firewall backend; without a persisted state (or with a corrupt one) deny-all is
@@ -87,10 +91,10 @@ public final class Daemon {
     }
 
     Daemon(DaemonConfig config, Wiring wiring, Clock clock) {
-        this.config = config;
+        this.config = DataPlaneChoice.resolve(config, wiring.kernelProbe());
         this.wiring = wiring;
         this.clock = clock;
-        this.status = new DaemonStatus(config, clock.instant(), this::logReady);
+        this.status = new DaemonStatus(this.config, clock.instant(), this::logReady);
     }
 
     /**

@@ -22,7 +22,7 @@ import java.io.IOException;
  * it, rather than running without it.
  */
 public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, ServiceFilterFactory services,
-                     ControlPlaneFactory controlPlane) {
+                     ControlPlaneFactory controlPlane, KernelProbe kernelProbe) {
 
     /**
      * {@code firewall.backend} → the kernel backend. Not called for {@code none}. A
@@ -63,6 +63,15 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
         ControlPlaneLink connect(DaemonConfig config, String hostname) throws ComponentUnavailableException, IOException;
     }
 
+    /**
+     * {@code wireguard.mode: auto} → whether kernel WireGuard works here and why; asked once, when
+     * the daemon is created ({@link DataPlaneChoice}).
+     */
+    @FunctionalInterface
+    public interface KernelProbe {
+        WireGuardControllers.KernelSupport probe();
+    }
+
     /** What this build provides, driving the host's kernel. */
     public static Wiring builtIn() {
         return builtIn(Exec.host());
@@ -74,10 +83,12 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
                 (config, policy) -> FirewallBackends.create(config.backend().key(), policy, exec),
                 (config, spec) -> openDataPlane(config, spec, exec),
                 config -> ServiceAccessControl.open(config, exec),
-                ControlPlaneNodeLink::connect);
+                ControlPlaneNodeLink::connect,
+                () -> WireGuardControllers.probeKernel(exec));
     }
 
     /**
+     * The mode is never {@code auto} here: the daemon has chosen it ({@link DataPlaneChoice}).
      * {@code kernel}: WireGuard in the kernel, left in place at shutdown (the firewall keeps
      * enforcing; the next start adopts the interface). {@code external}: {@code external_binary}
      * (wireguard-go by default) started and supervised over UAPI, stopped at shutdown.
@@ -102,22 +113,27 @@ public record Wiring(FirewallFactory firewall, DataPlaneFactory dataPlane, Servi
                 UserspaceController userspace = new UserspaceController(spec.filter(), exec, UapiServer.DEFAULT_DIRECTORY);
                 yield ControllerDataPlane.open(userspace, spec, userspace::close);
             }
+            case AUTO -> throw new IllegalStateException("wireguard.mode auto reached the data plane unresolved");
         };
     }
 
     public Wiring withFirewall(FirewallFactory factory) {
-        return new Wiring(factory, dataPlane, services, controlPlane);
+        return new Wiring(factory, dataPlane, services, controlPlane, kernelProbe);
     }
 
     public Wiring withDataPlane(DataPlaneFactory factory) {
-        return new Wiring(firewall, factory, services, controlPlane);
+        return new Wiring(firewall, factory, services, controlPlane, kernelProbe);
     }
 
     public Wiring withServices(ServiceFilterFactory factory) {
-        return new Wiring(firewall, dataPlane, factory, controlPlane);
+        return new Wiring(firewall, dataPlane, factory, controlPlane, kernelProbe);
     }
 
     public Wiring withControlPlane(ControlPlaneFactory factory) {
-        return new Wiring(firewall, dataPlane, services, factory);
+        return new Wiring(firewall, dataPlane, services, factory, kernelProbe);
+    }
+
+    public Wiring withKernelProbe(KernelProbe probe) {
+        return new Wiring(firewall, dataPlane, services, controlPlane, probe);
     }
 }

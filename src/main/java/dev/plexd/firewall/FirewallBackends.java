@@ -62,37 +62,41 @@ public final class FirewallBackends {
     static ManagedFirewall create(String backend, Config config, Exec exec, Probes probes) throws FirewallException {
         String choice = backend == null ? "" : backend.strip().toLowerCase(Locale.ROOT);
         RuleCompiler.validateChain(config.applyDefaults().chainName());
-        ManagedFirewall firewall = switch (choice) {
+        Selection selected = switch (choice) {
             case "nftables" -> require("nftables", probes.nftables().apply(exec), new NftablesFirewall(exec));
             case "iptables" -> require("iptables", probes.iptables().apply(exec), new IptablesFirewall(exec));
             case "auto" -> auto(exec, probes);
             default -> throw new IllegalArgumentException("firewall.backend: unknown value \"" + backend
                     + "\" (expected one of " + String.join(", ", CHOICES) + ")");
         };
-        log.atInfo().addKeyValue("backend", firewall.backend()).addKeyValue("configured", choice)
+        log.atInfo().addKeyValue("backend", selected.firewall().backend()).addKeyValue("configured", choice)
+                .addKeyValue("reason", selected.reason())
                 .addKeyValue("chain", config.applyDefaults().chainName()).log("firewall backend selected");
-        return firewall;
+        return selected.firewall();
     }
 
-    private static ManagedFirewall auto(Exec exec, Probes probes) throws FirewallException {
+    /** A backend and why it was chosen, for the log line an operator reads at start. */
+    private record Selection(ManagedFirewall firewall, String reason) {
+    }
+
+    private static Selection auto(Exec exec, Probes probes) throws FirewallException {
         String nft = probes.nftables().apply(exec);
         if (nft == null) {
-            return new NftablesFirewall(exec);
+            return new Selection(new NftablesFirewall(exec), "nftables works here (preferred)");
         }
         String iptables = probes.iptables().apply(exec);
         if (iptables == null) {
-            log.atInfo().addKeyValue("nftables_unusable", nft).log("nftables cannot be used; falling back to iptables");
-            return new IptablesFirewall(exec);
+            return new Selection(new IptablesFirewall(exec), "nftables cannot be used: " + nft + "; iptables works here");
         }
         throw new FirewallException("firewall.backend auto: no usable firewall backend: nftables: " + nft
                 + "; iptables: " + iptables + " (install nftables or iptables)");
     }
 
-    private static ManagedFirewall require(String name, String problem, ManagedFirewall firewall) throws FirewallException {
+    private static Selection require(String name, String problem, ManagedFirewall firewall) throws FirewallException {
         if (problem != null) {
             throw new FirewallException("firewall.backend " + name + ": cannot be used here: " + problem);
         }
-        return firewall;
+        return new Selection(firewall, "configured, and it works here");
     }
 
     /** Null when nft can build plexd's ruleset; otherwise why not. */

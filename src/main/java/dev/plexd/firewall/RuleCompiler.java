@@ -70,11 +70,12 @@ final class RuleCompiler {
             Address src = address(rule.srcIp(), "source", position, rule);
             Address dst = address(rule.dstIp(), "destination", position, rule);
             if (src == null || dst == null) {
-                skipped.add("#" + position + " (empty " + (src == null ? "source" : "destination") + " address: unknown peer)");
+                skipped.add("#" + position + " " + rule + ": empty " + (src == null ? "source" : "destination")
+                        + " address (unknown peer)");
                 continue;
             }
             if (src.family() != Family.ANY && dst.family() != Family.ANY && src.family() != dst.family()) {
-                skipped.add("#" + position + " (source and destination are of different IP families)");
+                skipped.add("#" + position + " " + rule + ": source and destination are of different IP families");
                 continue;
             }
             compiled.add(new CompiledRule(position, rule.isAllow(), src, dst, rule.protocol(), rule.port()));

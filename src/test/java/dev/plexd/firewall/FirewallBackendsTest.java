@@ -1,11 +1,15 @@
 package dev.plexd.firewall;
 
+import ch.qos.logback.classic.Level;
 import dev.plexd.policy.Config;
 import dev.plexd.policy.FirewallException;
 import dev.plexd.sys.Exec;
+import dev.plexd.testing.LogCapture;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,10 +37,15 @@ class FirewallBackendsTest {
     @Test
     @Privileged(tools = {"nft", "iptables-restore", "ip6tables-restore"})
     void autoChoosesNftablesWhereItWorksAndNamedBackendsAreProbed() throws Exception {
-        try (NetNs ns = NetNs.create("fw")) {
+        try (NetNs ns = NetNs.create("q4fb"); LogCapture logs = LogCapture.of(FirewallBackends.class)) {
             assertThat(FirewallBackends.create("auto", CONFIG, ns.exec())).isInstanceOf(NftablesFirewall.class);
+            assertSelected(logs, Map.of("backend", "nftables", "configured", "auto",
+                    "reason", "nftables works here (preferred)", "chain", "plexd-mesh"));
+            logs.clear();
             assertThat(FirewallBackends.create(" NFTables ", CONFIG, ns.exec()).backend()).isEqualTo("nftables");
             assertThat(FirewallBackends.create("iptables", CONFIG, ns.exec())).isInstanceOf(IptablesFirewall.class);
+            assertThat(logs.events()).extracting(LogCapture::fields).extracting(f -> f.get("backend") + ": " + f.get("reason"))
+                    .containsExactly("nftables: configured, and it works here", "iptables: configured, and it works here");
             assertThat(ns.exec().run("nft", "list", "ruleset").stdout()).as("probes commit nothing").doesNotContain("plexd");
         }
     }
@@ -45,12 +54,23 @@ class FirewallBackendsTest {
     @Privileged(tools = {"iptables-restore", "ip6tables-restore"})
     void autoFallsBackToIptablesWhereNftablesCannotRun() throws Exception {
         FirewallBackends.Probes noNftables = new FirewallBackends.Probes(exec -> "nft: not found", FirewallBackends::probeIptables);
-        try (NetNs ns = NetNs.create("fw")) {
+        try (NetNs ns = NetNs.create("q4fb"); LogCapture logs = LogCapture.of(FirewallBackends.class)) {
             assertThat(FirewallBackends.create("auto", CONFIG, ns.exec(), noNftables)).isInstanceOf(IptablesFirewall.class);
+            assertSelected(logs, Map.of("backend", "iptables", "configured", "auto",
+                    "reason", "nftables cannot be used: nft: not found; iptables works here", "chain", "plexd-mesh"));
             assertThatThrownBy(() -> FirewallBackends.create("nftables", CONFIG, ns.exec(), noNftables))
                     .isInstanceOf(FirewallException.class)
                     .hasMessage("firewall.backend nftables: cannot be used here: nft: not found");
         }
+    }
+
+    /** The one line an operator reads about the choice: INFO, with the backend, what was configured and why. */
+    private static void assertSelected(LogCapture logs, Map<String, String> fields) {
+        assertThat(logs.events()).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.INFO);
+            assertThat(event.getFormattedMessage()).isEqualTo("firewall backend selected");
+            assertThat(LogCapture.fields(event)).containsExactlyInAnyOrderEntriesOf(fields);
+        });
     }
 
     @Test

@@ -6,13 +6,17 @@ import dev.plexd.sys.Exec;
 import dev.plexd.testing.Privileged;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Privileged(tools = {"nft", "ping"})
 class NftablesTrafficTest extends FirewallTrafficSuite {
+
+    private static final String SET = "plexd-mesh-0-allow-ip-src-dst-proto-port";
 
     @Override
     ManagedFirewall firewall(Exec node) {
@@ -27,6 +31,50 @@ class NftablesTrafficTest extends FirewallTrafficSuite {
     @Override
     void breakEnforcement(Exec node) throws Exception {
         node.run("nft", "flush", "chain", "inet", "plexd", CHAIN + "-input").orThrow();
+    }
+
+    /**
+     * The transaction sent moves U's one element and nothing else, and listing the kernel before and
+     * after shows the same: every chain's rules identical, every set identical but for that element.
+     */
+    @Override
+    void applyOnePolicyChange(List<FirewallRule> changed) throws Exception {
+        NftKernel before = kernel();
+        NftablesFirewall nft = (NftablesFirewall) firewall;
+        nft.applyRules(CHAIN, changed);
+
+        assertThat(nft.lastTransaction()).isEqualTo("""
+                delete element inet plexd %1$s {
+                \t10.100.0.3 . 10.100.0.1 . tcp . 8081
+                }
+                add table inet plexd
+                add element inet plexd %1$s {
+                \t10.100.0.3 . 10.100.0.1 . tcp . 8080
+                }
+                """.formatted(SET));
+        assertThat(nft.stats().lastTransactionElements()).isEqualTo(2);
+
+        NftKernel after = kernel();
+        assertThat(after.chains()).as("no chain or rule changed").isEqualTo(before.chains());
+        assertThat(after.sets().keySet()).isEqualTo(before.sets().keySet());
+        assertThat(before.sets().get(SET).elements()).hasSizeGreaterThan(1000);
+        for (String set : before.sets().keySet()) {
+            Set<String> removed = new HashSet<>(before.sets().get(set).elements());
+            removed.removeAll(after.sets().get(set).elements());
+            Set<String> added = new HashSet<>(after.sets().get(set).elements());
+            added.removeAll(before.sets().get(set).elements());
+            if (set.equals(SET)) {
+                assertThat(removed).containsExactly("10.100.0.3 . 10.100.0.1 . tcp . 8081");
+                assertThat(added).containsExactly("10.100.0.3 . 10.100.0.1 . tcp . 8080");
+            } else {
+                assertThat(removed).as(set).isEmpty();
+                assertThat(added).as(set).isEmpty();
+            }
+        }
+    }
+
+    private NftKernel kernel() throws Exception {
+        return NftKernel.parse(mesh.nodeExec().run("nft", "-j", "list", "table", "inet", "plexd").orThrow().stdout());
     }
 
     @Test

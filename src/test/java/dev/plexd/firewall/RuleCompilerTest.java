@@ -1,10 +1,13 @@
 package dev.plexd.firewall;
 
+import ch.qos.logback.classic.Level;
 import dev.plexd.policy.FirewallException;
 import dev.plexd.policy.FirewallRule;
+import dev.plexd.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,13 +32,36 @@ class RuleCompilerTest {
 
     @Test
     void emptyAddressMatchesNothingSoTheRuleIsSkippedNotWidened() throws Exception {
-        RuleCompiler.Compiled compiled = RuleCompiler.compile("plexd-mesh", List.of(
-                rule("", "10.100.0.1", 22, "tcp", "allow"),
-                rule("10.100.0.2", null, 0, "", "allow"),
-                rule("10.100.0.2", "fd00::1", 0, "", "allow"),
-                rule(FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
+        RuleCompiler.Compiled compiled;
+        try (LogCapture logs = LogCapture.of(RuleCompiler.class)) {
+            compiled = RuleCompiler.compile("plexd-mesh", List.of(
+                    rule("", "10.100.0.1", 22, "tcp", "allow"),
+                    rule("10.100.0.2", null, 0, "", "allow"),
+                    rule("10.100.0.2", "fd00::1", 0, "", "allow"),
+                    rule(FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
+
+            // One warning per apply, naming the chain, how many rules were dropped, and the first of
+            // them with the reason: what an operator needs to find the unresolved peer's rule.
+            assertThat(logs.events()).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(event.getFormattedMessage()).isEqualTo("firewall rules that can match no packet were skipped, not widened");
+                assertThat(LogCapture.fields(event)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "chain", "plexd-mesh",
+                        "skipped_rules", "3",
+                        "first_skipped", "#1 FirewallRule[iface=pxf0, srcIp=, dstIp=10.100.0.1, port=22, protocol=tcp,"
+                                + " action=allow]: empty source address (unknown peer)"));
+            });
+        }
         assertThat(compiled.skipped()).isEqualTo(3);
         assertThat(compiled.rules()).hasSize(1).first().extracting(CompiledRule::position).isEqualTo(4);
+    }
+
+    @Test
+    void rulesThatCanAllMatchLogNoWarning() throws Exception {
+        try (LogCapture logs = LogCapture.of(RuleCompiler.class)) {
+            RuleCompiler.compile("plexd-mesh", List.of(rule("10.100.0.2", "10.100.0.1", 22, "tcp", "allow")));
+            assertThat(logs.events()).isEmpty();
+        }
     }
 
     @Test

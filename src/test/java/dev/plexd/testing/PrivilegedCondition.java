@@ -16,11 +16,14 @@ public final class PrivilegedCondition implements ExecutionCondition {
 
     public static final String REQUIRE_ENV = "PLEXD_REQUIRE_PRIVILEGED";
 
+    /** What {@link NetNs} runs to create and set up a namespace: required by every privileged test. */
+    static final List<String> NAMESPACE_TOOLS = List.of("ip", "sysctl");
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        List<String> tools = new ArrayList<>();
-        context.getElement().flatMap(e -> AnnotationSupport.findAnnotation(e, Privileged.class))
-                .ifPresent(p -> tools.addAll(List.of(p.tools())));
+        List<String> tools = required(context.getElement()
+                .flatMap(e -> AnnotationSupport.findAnnotation(e, Privileged.class))
+                .map(Privileged::tools).orElse(new String[0]));
         String missing = missing(tools);
         if (missing == null) {
             return ConditionEvaluationResult.enabled("root and " + tools + " available");
@@ -39,7 +42,19 @@ public final class PrivilegedCondition implements ExecutionCondition {
         }
     }
 
-    private static String missing(List<String> tools) {
+    /** The namespace tools, then {@code tools}. */
+    static List<String> required(String... tools) {
+        List<String> all = new ArrayList<>(NAMESPACE_TOOLS);
+        for (String tool : tools) {
+            if (!all.contains(tool)) {
+                all.add(tool);
+            }
+        }
+        return all;
+    }
+
+    /** Null when this process is root and every tool is on the PATH; otherwise what is missing. */
+    static String missing(List<String> tools) {
         if (!isRoot()) {
             return "needs root for network namespaces";
         }

@@ -48,7 +48,7 @@ public final class ConfigSchema {
         d.put("policy.chain_name", "plexd-mesh");
         d.put("firewall.backend", "auto");
         d.put("firewall.drift_check_interval", "60s");
-        d.put("wireguard.mode", "userspace");
+        d.put("wireguard.mode", "auto");
         d.put("wireguard.interface", "plexd0");
         d.put("wireguard.listen_port", "51820");
         d.put("wireguard.mtu", "1420");

@@ -70,8 +70,9 @@ public record DaemonConfig(Node node, Path dataDir, Path configDir, Path stateFi
     public record Firewall(FirewallBackend backend, Duration driftCheckInterval) {
     }
 
+    /** {@code AUTO}: kernel WireGuard where the host can create a WireGuard link, else {@code USERSPACE}. */
     public enum WireGuardMode {
-        USERSPACE, KERNEL, EXTERNAL;
+        AUTO, USERSPACE, KERNEL, EXTERNAL;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);

@@ -83,7 +83,7 @@ class ConfigLoaderTest {
         assertThat(c.firewall().backend()).isEqualTo(DaemonConfig.FirewallBackend.AUTO);
         assertThat(c.node().meshPrefix()).isEqualTo(16);
         assertThat(c.node().meshPrefixV6()).isEqualTo(64);
-        assertThat(c.wireguard()).isEqualTo(new DaemonConfig.WireGuard(DaemonConfig.WireGuardMode.USERSPACE, "plexd0",
+        assertThat(c.wireguard()).isEqualTo(new DaemonConfig.WireGuard(DaemonConfig.WireGuardMode.AUTO, "plexd0",
                 51820, 1420, dir.resolve("data/wireguard.key"), "wireguard-go"));
         assertThat(c.api().socket()).isEqualTo(Path.of("/run/plexd/api.sock"));
         assertThat(c.log()).isEqualTo(new DaemonConfig.Log(LogSetup.Format.JSON, "info"));
@@ -168,7 +168,7 @@ class ConfigLoaderTest {
                 new Object[]{"wireguard:\n  listen_port: 0\n", "wireguard.listen_port: must be 1..65535, got 0"},
                 new Object[]{"wireguard:\n  listen_port: abc\n", "wireguard.listen_port: expected a whole number 1..65535, got \"abc\""},
                 new Object[]{"wireguard:\n  mtu: 100\n", "wireguard.mtu: must be 1280..9000, got 100"},
-                new Object[]{"wireguard:\n  mode: turbo\n", "wireguard.mode: must be one of userspace, kernel, external, got \"turbo\""},
+                new Object[]{"wireguard:\n  mode: turbo\n", "wireguard.mode: must be one of auto, userspace, kernel, external, got \"turbo\""},
                 new Object[]{"wireguard:\n  interface: this-name-is-too-long\n", "wireguard.interface: must be 1..15 characters"},
                 new Object[]{"wireguard:\n  interface: a/b\n", "wireguard.interface: must be 1..15 characters"},
                 new Object[]{"wireguard:\n  port: 51820\n", "wireguard.port: unknown key; did you mean wireguard.listen_port?"},
