@@ -1,10 +1,12 @@
 package dev.plexd.api.client;
 
+import ch.qos.logback.classic.Level;
 import dev.plexd.api.EnvelopeVerifier;
 import dev.plexd.api.EventDispatcher;
 import dev.plexd.api.MutableClock;
 import dev.plexd.api.SignedEnvelope;
 import dev.plexd.api.SigningKeys;
+import dev.plexd.testing.LogCapture;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** The SSE stream against MockWebServer; reconnect delays are read from a manual scheduler, never slept. */
 class EventStreamTest {
@@ -155,6 +158,40 @@ class EventStreamTest {
         awaitState(stream, EventStream.State.CONNECTED);
         await(() -> reconciles.get() == 1, "a reconnect after a failure catches up with one reconcile");
         assertThat(stream.reconnects()).isEqualTo(1);
+    }
+
+    @Test
+    void aRejectedEventIsLoggedWithReasonIdAndTypeButNeverItsPayload() throws Exception {
+        String secret = "TOPSECRET-psk-c2VjcmV0LXBzaw";
+        String payload = "{\"id\":\"peer-9\",\"psk\":\"" + secret + "\"}";
+        String good = signer.envelope("peer_added", "evt-good", NOW, payload);
+        String forged = signer.envelope("policy_updated", "evt-forged", NOW, payload).replace("peer-9", "peer-X");
+        String stale = signer.envelope("peer_key_rotated", "evt-stale", NOW.minus(Duration.ofMinutes(10)), payload);
+        String malformed = "{\"event_type\":\"peer_added\",\"payload\":{\"psk\":\"" + secret + "\"";
+        server.enqueue(sse("id: 1\ndata: " + good + "\n\n"
+                + "id: 2\ndata: " + forged + "\n\n"
+                + "id: 3\ndata: " + stale + "\n\n"
+                + "id: 4\ndata: " + good + "\n\n"
+                + "id: 5\ndata: " + malformed + "\n\n"));
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+
+        try (LogCapture logs = LogCapture.of("dev.plexd")) {
+            stream.start();
+            scheduler.next(); // the stream ended after the frames: every one of them was handled
+
+            List<Map<String, String>> rejections = logs.events().stream()
+                    .filter(e -> e.getLevel() == Level.WARN && e.getFormattedMessage().equals("event rejected"))
+                    .map(LogCapture::fields).toList();
+            assertThat(rejections).extracting(f -> f.get("reason"), f -> f.get("event_id"), f -> f.get("event_type"))
+                    .containsExactly(
+                            tuple("bad_signature", "evt-forged", "policy_updated"),
+                            tuple("stale", "evt-stale", "peer_key_rotated"),
+                            tuple("replayed", "evt-good", "peer_added"),
+                            tuple("malformed", "5", "null"));
+            assertThat(rejections).allSatisfy(f -> assertThat(f.get("detail")).isNotBlank());
+            assertThat(stream.eventsRejected()).isEqualTo(Map.of("bad_signature", 1L, "stale", 1L, "replayed", 1L, "malformed", 1L));
+            assertThat(logs.text()).as("no payload text in any log line").doesNotContain(secret).doesNotContain("peer-9");
+        }
     }
 
     @Test
