@@ -85,6 +85,8 @@ public final class EventStream implements AutoCloseable {
     private int attempt;
     /** The first failure since the stream was last proven healthy; null when healthy. */
     private Instant failingSince;
+    /** Counts failure runs, so a fallback timer from an earlier run never starts polling. */
+    private long failureRun;
     private boolean polling;
     private TaskScheduler.Scheduled reconnectTask;
     private TaskScheduler.Scheduled fallbackTask;
@@ -249,9 +251,9 @@ public final class EventStream implements AutoCloseable {
             }
             openedAt = null;
             if (failingSince == null) {
-                Instant since = at;
-                failingSince = since;
-                fallbackTask = scheduler.schedule(settings.pollFallbackAfter(), () -> startPolling(since));
+                failingSince = at;
+                long run = ++failureRun;
+                fallbackTask = scheduler.schedule(settings.pollFallbackAfter(), () -> startPolling(run));
             }
             delay = backoff.delay(attempt++, random);
             if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
@@ -292,13 +294,15 @@ public final class EventStream implements AutoCloseable {
         log.atInfo().addKeyValue("was_polling", wasPolling).log("event stream healthy; backoff reset");
     }
 
-    /** Runs {@code pollFallbackAfter} after the failure at {@code since}, unless the stream proved healthy meanwhile. */
-    private void startPolling(Instant since) {
+    /** Runs {@code pollFallbackAfter} after the first failure of {@code run}, unless the stream proved healthy meanwhile. */
+    private void startPolling(long run) {
+        Instant since;
         synchronized (this) {
-            fallbackTask = null;
-            if (closed || !since.equals(failingSince)) {
+            if (closed || run != failureRun || failingSince == null) {
                 return;
             }
+            fallbackTask = null;
+            since = failingSince;
             polling = true;
             if (state != State.CONNECTED) {
                 state = State.POLLING;
