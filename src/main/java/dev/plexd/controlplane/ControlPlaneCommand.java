@@ -1,5 +1,8 @@
 package dev.plexd.controlplane;
 
+import dev.plexd.sys.AtomicFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,6 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +27,11 @@ import java.util.concurrent.CountDownLatch;
                 "For demos, tests and trying plexd without a real control plane; not a production server."})
 public final class ControlPlaneCommand implements Callable<Integer> {
 
+    /** The generated bootstrap token's file name, in the signing key's directory. */
+    static final String GENERATED_TOKEN_FILE = "bootstrap-token";
+
+    private static final Logger log = LoggerFactory.getLogger(ControlPlaneCommand.class);
+
     @Option(names = "--state", required = true, paramLabel = "FILE",
             description = "State file (JSON or YAML, the control plane's state format); watched for changes.")
     Path stateFile;
@@ -35,11 +44,13 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             description = "Ed25519 private key, PKCS#8 PEM (openssl genpkey -algorithm ed25519); created with mode 0600 if absent.")
     Path signingKey;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Token token;
 
     static final class Token {
-        @Option(names = "--token", paramLabel = "TOKEN", description = "Bootstrap token nodes register with.")
+        @Option(names = "--token", paramLabel = "TOKEN", description = {"Bootstrap token nodes register with.",
+                "Without --token or --token-file a random token is generated at each start and written to "
+                        + GENERATED_TOKEN_FILE + " beside the signing key (mode 0600); its path is logged."})
         String value;
 
         @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the bootstrap token.")
@@ -59,11 +70,10 @@ public final class ControlPlaneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        DevControlPlane.Options options = options();
         CountDownLatch stopped = new CountDownLatch(1);
         DevControlPlane plane;
         try {
-            plane = DevControlPlane.start(options);
+            plane = launch();
         } catch (IOException e) {
             spec.commandLine().getErr().println("plexd controlplane: " + e.getMessage());
             return 1;
@@ -72,11 +82,39 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             plane.close();
             stopped.countDown();
         }));
-        spec.commandLine().getOut().println("plexd development control plane on " + plane.url()
-                + " (signing key " + plane.signingPublicKey() + ")");
-        spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Starts the server; without {@code --token}/{@code --token-file} it then writes the generated
+     * token to {@link #generatedTokenFile()} (mode 0600) — only once the server is up, so a failed
+     * start leaves no token file behind. The path is logged and printed, the token never.
+     */
+    DevControlPlane launch() throws IOException {
+        DevControlPlane.Options options = options();
+        DevControlPlane plane = DevControlPlane.start(options);
+        String tokenNote = "";
+        if (token == null) {
+            Path file = generatedTokenFile();
+            try {
+                AtomicFile.write(file, (options.bootstrapToken() + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFile.OWNER_ONLY);
+            } catch (IOException e) {
+                plane.close();
+                throw new IOException("cannot write the generated bootstrap token to " + file + ": " + e.getMessage(), e);
+            }
+            log.atInfo().addKeyValue("file", file.toString()).log("bootstrap token generated; nodes register with the token in this file");
+            tokenNote = ", bootstrap token in " + file;
+        }
+        spec.commandLine().getOut().println("plexd development control plane on " + plane.url()
+                + " (signing key " + plane.signingPublicKey() + tokenNote + ")");
+        spec.commandLine().getOut().flush();
+        return plane;
+    }
+
+    /** Beside the signing key: the directory where this server already keeps its one secret. */
+    Path generatedTokenFile() {
+        return signingKey.toAbsolutePath().resolveSibling(GENERATED_TOKEN_FILE);
     }
 
     DevControlPlane.Options options() {
@@ -85,7 +123,9 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         }
         String bootstrap;
         try {
-            bootstrap = token.value != null ? token.value : Files.readString(token.file).strip();
+            // No token given: a fresh random one for this run (launch() writes it to a file).
+            bootstrap = token == null ? DevControlPlane.newSecret()
+                    : token.value != null ? token.value : Files.readString(token.file).strip();
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "--token-file: cannot read " + token.file + ": " + e);
         }

@@ -89,7 +89,7 @@ public final class DevControlPlane implements AutoCloseable {
     private final Clock clock;
     private final SigningKey signingKey;
     private final EventBroker broker;
-    private final SecureRandom random = new SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
     private final MeshState mesh;
     private final HttpServer server;
     private final ExecutorService handlers;
@@ -230,7 +230,7 @@ public final class DevControlPlane implements AutoCloseable {
 
     private String signedEnvelopeJson(String type, String eventId, String payloadJson) {
         byte[] nonce = new byte[16];
-        random.nextBytes(nonce);
+        RANDOM.nextBytes(nonce);
         SignedEnvelope unsigned = new SignedEnvelope(type, eventId, clock.instant(),
                 Base64.getUrlEncoder().withoutPadding().encodeToString(nonce), payloadJson, null);
         String signature = signingKey.sign(EnvelopeVerifier.canonicalBytes(unsigned));
@@ -292,7 +292,7 @@ public final class DevControlPlane implements AutoCloseable {
                     error(exchange, 403, "no peer with id \"" + request.hostname() + "\" in the state file");
                     return;
                 }
-                String secret = randomSecret();
+                String secret = newSecret();
                 mesh.register(request.hostname(), new MeshState.Registration(secret, request.publicKey()));
                 publishChanges();
                 response = new RegisterResponse(request.hostname(), peer.get().meshIp(), signingPublicKey(), secret,
@@ -428,9 +428,10 @@ public final class DevControlPlane implements AutoCloseable {
                 expected.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String randomSecret() {
+    /** 32 random bytes, base64url: node secrets and a generated bootstrap token. */
+    static String newSecret() {
         byte[] bytes = new byte[32];
-        random.nextBytes(bytes);
+        RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

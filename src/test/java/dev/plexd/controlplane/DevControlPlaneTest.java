@@ -8,6 +8,7 @@ import dev.plexd.api.RegisterResponse;
 import dev.plexd.api.SignedEnvelope;
 import dev.plexd.api.SigningKeys;
 import dev.plexd.api.StateResponse;
+import dev.plexd.api.VerificationException;
 import dev.plexd.api.client.ControlPlaneClient;
 import dev.plexd.api.client.ControlPlaneException;
 import dev.plexd.api.client.ControlPlaneSettings;
@@ -40,6 +41,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class DevControlPlaneTest {
 
@@ -200,6 +202,62 @@ class DevControlPlaneTest {
         assertThat(events.get(1).payload()).isEqualTo("{\"id\":\"beta\"}");
         assertThat(Json.MAPPER.readTree(events.get(2).payload()).get("added").get(0).asText()).isEqualTo("alpha-beta");
         assertThat(readEvents(alpha, "2", 1)).extracting(SignedEnvelope::eventId).containsExactly("evt-3");
+    }
+
+    @Test
+    void peerEditsInTheStateFileArriveAsSignedPeerEventsOnAnOpenStream() throws Exception {
+        String before = """
+                peers:
+                  - {id: alpha, mesh_ip: 10.100.0.1, endpoint: "192.0.2.11:51820"}
+                  - {id: beta, mesh_ip: 10.100.0.2, endpoint: "192.0.2.12:51820"}
+                  - {id: gamma, public_key: %s, mesh_ip: 10.100.0.3, endpoint: "192.0.2.13:51820"}
+                  - {id: delta, public_key: %s, mesh_ip: 10.100.0.4, endpoint: "192.0.2.14:51820"}
+                """.formatted(Fixtures.keyFor("gamma"), Fixtures.keyFor("delta"));
+        // delta leaves, epsilon joins, gamma gets a new key, beta moves to another endpoint.
+        String after = """
+                peers:
+                  - {id: alpha, mesh_ip: 10.100.0.1, endpoint: "192.0.2.11:51820"}
+                  - {id: beta, mesh_ip: 10.100.0.2, endpoint: "198.51.100.12:51999"}
+                  - {id: gamma, public_key: %s, mesh_ip: 10.100.0.3, endpoint: "192.0.2.13:51820"}
+                  - {id: epsilon, public_key: %s, mesh_ip: 10.100.0.5, endpoint: "192.0.2.15:51820"}
+                """.formatted(Fixtures.keyFor("gamma-rotated"), Fixtures.keyFor("epsilon"));
+        Files.writeString(stateFile(), before);
+        start();
+        NodeIdentity alpha = identity(register("alpha"));
+        register("beta");
+
+        List<SignedEnvelope> events = new ArrayList<>();
+        List<String> sseIds = new ArrayList<>();
+        // Resume after the two registration events, so only what the edit causes arrives, live.
+        try (Response response = http.newCall(eventsRequest(alpha, "2")).execute()) {
+            BufferedSource source = response.body().source();
+            assertThat(source.readUtf8Line()).isEqualTo(": connected");
+            Files.writeString(dir.resolve("next.yaml"), after);
+            Files.move(dir.resolve("next.yaml"), stateFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            while (events.size() < 4) {
+                String line = source.readUtf8LineStrict();
+                if (line.startsWith("id: ")) {
+                    sseIds.add(line.substring(4));
+                } else if (line.startsWith("data: ")) {
+                    events.add(SignedEnvelope.parse(line.substring(6)));
+                }
+            }
+        }
+
+        EnvelopeVerifier verifier = new EnvelopeVerifier(SigningKeys.of(plane.signingPublicKey()), Clock.systemUTC());
+        for (SignedEnvelope event : events) {
+            verifier.verify(event);
+        }
+        assertThat(events).extracting(SignedEnvelope::eventType, SignedEnvelope::payload).containsExactlyInAnyOrder(
+                tuple("peer_added", "{\"id\":\"epsilon\"}"),
+                tuple("peer_removed", "{\"id\":\"delta\"}"),
+                tuple("peer_key_rotated", "{\"id\":\"gamma\"}"),
+                tuple("peer_endpoint_changed", "{\"id\":\"beta\"}"));
+        assertThat(sseIds).containsExactly("3", "4", "5", "6");
+        assertThat(events).extracting(SignedEnvelope::eventId).containsExactly("evt-3", "evt-4", "evt-5", "evt-6");
+        // Signed with the control plane's key and no other.
+        EnvelopeVerifier stranger = new EnvelopeVerifier(SigningKeys.of(Fixtures.keyFor("someone-else")), Clock.systemUTC());
+        assertThatThrownBy(() -> stranger.verify(events.getFirst())).isInstanceOf(VerificationException.class);
     }
 
     @Test

@@ -129,7 +129,12 @@ class ControlPlaneDaemonTest {
 
         // The operator edits the policy; with reconcile.interval at 1h only the event can bring it.
         writeState(state("gamma"));
+        long editedAt = System.nanoTime();
         await("gamma replaces beta", () -> node.peerKeys().equals(java.util.Set.of(Fixtures.keyFor("gamma"))));
+        // The whole path (watch, signed event, verification, handler, state fetch, reconcile) within
+        // the one second from the edited file being in place; the await polls every 20 ms.
+        assertThat(Duration.ofNanos(System.nanoTime() - editedAt)).as("state file in place to the policy enforced")
+                .isLessThan(Duration.ofSeconds(1));
         assertThat(node.firewall.last()).contains(new FirewallRule("plexd0", "10.100.0.1", "10.100.0.3", 22, "tcp", "allow"))
                 .doesNotContain(new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
 

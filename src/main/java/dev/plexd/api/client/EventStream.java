@@ -34,10 +34,15 @@ import java.util.random.RandomGenerator;
  * <p>When the stream fails or ends it is reopened after {@link Backoff#DEFAULT} (1 s doubling to
  * 60 s, ±25 %), resuming with {@code Last-Event-ID}. A stream silent for the idle timeout (not even
  * a keep-alive comment) counts as failed. 401 re-authenticates through the {@link NodeSession} and
- * carries on; 429 waits at least its {@code Retry-After}. After failing for
- * {@code pollFallbackAfter} the stream also triggers a reconcile every {@code pollInterval} (which
- * fetches the state) until it is connected again; a reconnect after failures triggers one
- * reconcile to catch up on anything missed.
+ * carries on; 429 waits at least its {@code Retry-After}. Exactly {@code pollFallbackAfter} after
+ * the first failure, if the stream has not proven healthy since, the stream also triggers a
+ * reconcile every {@code pollInterval} (which fetches the state); a reconnect after failures
+ * triggers one reconcile to catch up on anything missed.
+ *
+ * <p>Opening is not enough to count as recovered: a server (or proxy) that accepts the stream and
+ * drops it at once would otherwise reset the backoff on every attempt, reconnecting every second
+ * and never polling. The backoff and the failure clock are reset only once the stream has
+ * {@linkplain #PROVEN_AFTER proven healthy}.
  */
 public final class EventStream implements AutoCloseable {
 
@@ -46,6 +51,15 @@ public final class EventStream implements AutoCloseable {
 
     /** The rejection reason of frames that are not envelopes at all. */
     public static final String REJECTED_MALFORMED = "malformed";
+
+    /**
+     * A stream is healthy once it delivered a verified event, or stayed open this long: as long as
+     * the longest backoff step, so even a server that drops every stream after this long is
+     * reconnected no more often than the capped backoff would. (Keep-alive comments would be the
+     * earlier sign, but okhttp-sse does not surface them; a forged or malformed frame proves
+     * nothing.)
+     */
+    static final Duration PROVEN_AFTER = Backoff.DEFAULT.max();
 
     private static final Logger log = LoggerFactory.getLogger(EventStream.class);
 
@@ -66,9 +80,16 @@ public final class EventStream implements AutoCloseable {
     private boolean closed;
     private int generation;
     private EventSource current;
+    /** When the current stream opened; null while it is not open. */
+    private Instant openedAt;
     private int attempt;
+    /** The first failure since the stream was last proven healthy; null when healthy. */
     private Instant failingSince;
+    /** Counts failure runs, so a fallback timer from an earlier run never starts polling. */
+    private long failureRun;
+    private boolean polling;
     private TaskScheduler.Scheduled reconnectTask;
+    private TaskScheduler.Scheduled fallbackTask;
     private TaskScheduler.Scheduled pollTask;
     private String lastEventId;
 
@@ -130,12 +151,7 @@ public final class EventStream implements AutoCloseable {
                 }
                 recovered = failingSince != null;
                 state = State.CONNECTED;
-                attempt = 0;
-                failingSince = null;
-                if (pollTask != null) {
-                    pollTask.cancel();
-                    pollTask = null;
-                }
+                openedAt = clock.instant();
             }
             log.atInfo().addKeyValue("node_id", identity.nodeId()).addKeyValue("resumed_after", lastEventId())
                     .log("event stream connected");
@@ -155,7 +171,13 @@ public final class EventStream implements AutoCloseable {
                 }
             }
             lastEventAt = clock.instant();
-            handle(id, data);
+            if (handle(id, data)) {
+                synchronized (EventStream.this) {
+                    if (gen == generation && !closed) {
+                        provenHealthy();
+                    }
+                }
+            }
         }
 
         @Override
@@ -169,8 +191,12 @@ public final class EventStream implements AutoCloseable {
         }
     }
 
-    /** The single path from a frame to the handlers: parse, verify, then dispatch. */
-    private void handle(String sseId, String data) {
+    /**
+     * The single path from a frame to the handlers: parse, verify, then dispatch.
+     *
+     * @return whether the frame was a verified event
+     */
+    private boolean handle(String sseId, String data) {
         SignedEnvelope envelope;
         try {
             envelope = SignedEnvelope.parse(data);
@@ -178,18 +204,19 @@ public final class EventStream implements AutoCloseable {
             // Parser messages may quote the text; only our own field checks are safe to log.
             String detail = e.getCause() == null ? e.getMessage() : "malformed JSON";
             reject(REJECTED_MALFORMED, sseId, null, detail);
-            return;
+            return false;
         }
         try {
             verifier.verify(envelope);
         } catch (VerificationException e) {
             reject(e.reason().label(), envelope.eventId(), envelope.eventType(), e.getMessage());
-            return;
+            return false;
         }
         received.computeIfAbsent(envelope.eventType(), t -> new LongAdder()).increment();
         log.atDebug().addKeyValue("event_id", envelope.eventId()).addKeyValue("event_type", envelope.eventType())
                 .log("event verified");
         dispatcher.dispatch(envelope);
+        return true;
     }
 
     private void reject(String reason, String eventId, String eventType, String detail) {
@@ -212,7 +239,6 @@ public final class EventStream implements AutoCloseable {
             retryAfter = RetryAfter.parse(response.header("Retry-After"), clock);
         }
         Duration delay;
-        boolean startPolling = false;
         State now;
         synchronized (this) {
             if (gen != generation || closed) {
@@ -220,19 +246,20 @@ public final class EventStream implements AutoCloseable {
             }
             current = null;
             Instant at = clock.instant();
+            if (openLongEnough(at)) {
+                provenHealthy();
+            }
+            openedAt = null;
             if (failingSince == null) {
                 failingSince = at;
+                long run = ++failureRun;
+                fallbackTask = scheduler.schedule(settings.pollFallbackAfter(), () -> startPolling(run));
             }
             delay = backoff.delay(attempt++, random);
             if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
                 delay = retryAfter;
             }
-            if (Duration.between(failingSince, at).compareTo(settings.pollFallbackAfter()) >= 0) {
-                startPolling = state != State.POLLING;
-                state = State.POLLING;
-            } else if (state != State.POLLING) {
-                state = State.RECONNECTING;
-            }
+            state = polling ? State.POLLING : State.RECONNECTING;
             now = state;
             reconnects.incrementAndGet();
             reconnectTask = scheduler.schedule(delay, this::connect);
@@ -241,24 +268,68 @@ public final class EventStream implements AutoCloseable {
                 : status != 0 ? "HTTP " + status : "stream ended by the control plane";
         log.atWarn().addKeyValue("error", why).addKeyValue("retry_in_ms", delay.toMillis()).addKeyValue("state", now)
                 .log("event stream down; reconnecting");
-        if (startPolling) {
-            log.atWarn().addKeyValue("poll_interval_ms", settings.pollInterval().toMillis())
-                    .log("event stream down too long; polling state");
-            poll();
+    }
+
+    private boolean openLongEnough(Instant at) {
+        return openedAt != null && Duration.between(openedAt, at).compareTo(PROVEN_AFTER) >= 0;
+    }
+
+    /** The stream works: the next failure starts the backoff and the fallback clock afresh. Holds the lock. */
+    private void provenHealthy() {
+        if (failingSince == null && !polling) {
+            return;
         }
+        boolean wasPolling = polling;
+        attempt = 0;
+        failingSince = null;
+        polling = false;
+        if (fallbackTask != null) {
+            fallbackTask.cancel();
+            fallbackTask = null;
+        }
+        if (pollTask != null) {
+            pollTask.cancel();
+            pollTask = null;
+        }
+        log.atInfo().addKeyValue("was_polling", wasPolling).log("event stream healthy; backoff reset");
+    }
+
+    /** Runs {@code pollFallbackAfter} after the first failure of {@code run}, unless the stream proved healthy meanwhile. */
+    private void startPolling(long run) {
+        Instant since;
+        synchronized (this) {
+            if (closed || run != failureRun || failingSince == null) {
+                return;
+            }
+            fallbackTask = null;
+            since = failingSince;
+            polling = true;
+            if (state != State.CONNECTED) {
+                state = State.POLLING;
+            }
+        }
+        log.atWarn().addKeyValue("failing_since", since.toString())
+                .addKeyValue("poll_interval_ms", settings.pollInterval().toMillis())
+                .log("event stream failing too long; polling state");
+        poll();
     }
 
     private void poll() {
         synchronized (this) {
             pollTask = null;
-            if (closed || state != State.POLLING) {
+            if (closed || !polling) {
+                return;
+            }
+            // An open stream that lasted long enough ends the fallback even if it carried no event.
+            if (openLongEnough(clock.instant())) {
+                provenHealthy();
                 return;
             }
         }
         polls.incrementAndGet();
         trigger.triggerReconcile();
         synchronized (this) {
-            if (!closed && state == State.POLLING) {
+            if (!closed && polling) {
                 pollTask = scheduler.schedule(settings.pollInterval(), this::poll);
             }
         }
@@ -313,6 +384,9 @@ public final class EventStream implements AutoCloseable {
         }
         if (reconnectTask != null) {
             reconnectTask.cancel();
+        }
+        if (fallbackTask != null) {
+            fallbackTask.cancel();
         }
         if (pollTask != null) {
             pollTask.cancel();

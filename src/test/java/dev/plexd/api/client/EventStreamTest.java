@@ -1,14 +1,17 @@
 package dev.plexd.api.client;
 
+import ch.qos.logback.classic.Level;
 import dev.plexd.api.EnvelopeVerifier;
 import dev.plexd.api.EventDispatcher;
 import dev.plexd.api.MutableClock;
 import dev.plexd.api.SignedEnvelope;
 import dev.plexd.api.SigningKeys;
+import dev.plexd.testing.LogCapture;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** The SSE stream against MockWebServer; reconnect delays are read from a manual scheduler, never slept. */
 class EventStreamTest {
@@ -67,6 +71,10 @@ class EventStreamTest {
     }
 
     private EventStream stream(ControlPlaneSettings overrides) throws Exception {
+        return stream(overrides, BackoffTest.MIDDLE);
+    }
+
+    private EventStream stream(ControlPlaneSettings overrides, java.util.random.RandomGenerator random) throws Exception {
         ControlPlaneSettings settings = overrides.withUrl(server.url("/").toString()).withDataDir(dir)
                 .withHostname("node-a").withBootstrapToken("tok").withRequestTimeout(Duration.ofSeconds(5));
         new IdentityStore(dir).save(new NodeIdentity("node-a", "10.100.0.1", signer.publicKey(), "nsk-old",
@@ -79,7 +87,7 @@ class EventStreamTest {
         EventDispatcher dispatcher = new EventDispatcher();
         dispatcher.register("policy_updated", handled::add);
         stream = new EventStream(client, session, verifier, dispatcher, reconciles::incrementAndGet, settings,
-                scheduler, clock, BackoffTest.MIDDLE);
+                scheduler, clock, random);
         return stream;
     }
 
@@ -87,7 +95,7 @@ class EventStreamTest {
         return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(body).build();
     }
 
-    /** An event stream that sends {@code prefix} and then stays open, silent, until the test ends. */
+    /** An event stream that sends {@code prefix} and then stays open, silent, until {@link #release}. */
     private MockResponse openSse(String prefix) {
         return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(new MockResponseBody() {
             @Override
@@ -105,7 +113,14 @@ class EventStreamTest {
                     Thread.currentThread().interrupt();
                 }
             }
-        }).build();
+        }).onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build(); // released: the stream ends
+    }
+
+    /** The first failure schedules the polling fallback (5 minutes on) before the reconnect; returns the reconnect. */
+    private ManualScheduler.Task reconnectAfterFirstFailure() throws InterruptedException {
+        ManualScheduler.Task fallback = scheduler.next();
+        assertThat(fallback.delay).as("the polling fallback").isEqualTo(Duration.ofMinutes(5));
+        return scheduler.next();
     }
 
     private static MockResponse status(int code) {
@@ -129,7 +144,7 @@ class EventStreamTest {
         EventStream stream = stream(ControlPlaneSettings.defaults());
 
         stream.start();
-        ManualScheduler.Task reconnect = scheduler.next();
+        ManualScheduler.Task reconnect = reconnectAfterFirstFailure();
 
         assertThat(handled).singleElement().satisfies(e -> {
             assertThat(e.eventId()).isEqualTo("evt-1");
@@ -158,27 +173,68 @@ class EventStreamTest {
     }
 
     @Test
-    void failuresBackOffAndAfterFiveMinutesTheStateIsPolled() throws Exception {
+    void aRejectedEventIsLoggedWithReasonIdAndTypeButNeverItsPayload() throws Exception {
+        String secret = "TOPSECRET-psk-c2VjcmV0LXBzaw";
+        String payload = "{\"id\":\"peer-9\",\"psk\":\"" + secret + "\"}";
+        String good = signer.envelope("peer_added", "evt-good", NOW, payload);
+        String forged = signer.envelope("policy_updated", "evt-forged", NOW, payload).replace("peer-9", "peer-X");
+        String stale = signer.envelope("peer_key_rotated", "evt-stale", NOW.minus(Duration.ofMinutes(10)), payload);
+        String malformed = "{\"event_type\":\"peer_added\",\"payload\":{\"psk\":\"" + secret + "\"";
+        server.enqueue(sse("id: 1\ndata: " + good + "\n\n"
+                + "id: 2\ndata: " + forged + "\n\n"
+                + "id: 3\ndata: " + stale + "\n\n"
+                + "id: 4\ndata: " + good + "\n\n"
+                + "id: 5\ndata: " + malformed + "\n\n"));
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+
+        try (LogCapture logs = LogCapture.of("dev.plexd")) {
+            stream.start();
+            reconnectAfterFirstFailure(); // the stream ended after the frames: every one of them was handled
+
+            List<Map<String, String>> rejections = logs.events().stream()
+                    .filter(e -> e.getLevel() == Level.WARN && e.getFormattedMessage().equals("event rejected"))
+                    .map(LogCapture::fields).toList();
+            assertThat(rejections).extracting(f -> f.get("reason"), f -> f.get("event_id"), f -> f.get("event_type"))
+                    .containsExactly(
+                            tuple("bad_signature", "evt-forged", "policy_updated"),
+                            tuple("stale", "evt-stale", "peer_key_rotated"),
+                            tuple("replayed", "evt-good", "peer_added"),
+                            tuple("malformed", "5", "null"));
+            assertThat(rejections).allSatisfy(f -> assertThat(f.get("detail")).isNotBlank());
+            assertThat(stream.eventsRejected()).isEqualTo(Map.of("bad_signature", 1L, "stale", 1L, "replayed", 1L, "malformed", 1L));
+            assertThat(logs.text()).as("no payload text in any log line").doesNotContain(secret).doesNotContain("peer-9");
+        }
+    }
+
+    @Test
+    void failuresBackOffAndAtTheFiveMinuteMarkTheStateIsPolledUntilTheStreamProvesHealthy() throws Exception {
         EventStream stream = stream(ControlPlaneSettings.defaults());
         server.enqueue(status(500));
         stream.start();
 
-        List<Duration> delays = new ArrayList<>();
+        ManualScheduler.Task fallback = scheduler.next();
         ManualScheduler.Task reconnect = scheduler.next();
-        while (stream.state() != EventStream.State.POLLING) {
+        Duration elapsed = Duration.ZERO;
+        List<Duration> delays = new ArrayList<>();
+        while (elapsed.plus(reconnect.delay).compareTo(Duration.ofMinutes(5)) < 0) {
             delays.add(reconnect.delay);
-            assertThat(reconciles).hasValue(0);
+            elapsed = elapsed.plus(reconnect.delay);
             clock.advance(reconnect.delay);
             server.enqueue(status(500));
             reconnect.run();
             reconnect = scheduler.next();
+            assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
         }
-        delays.add(reconnect.delay);
+        assertThat(reconciles).hasValue(0);
+        assertThat(delays).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L, 60L);
+        assertThat(reconnect.delay).as("the next reconnect would come after the 5-minute mark").isEqualTo(Duration.ofSeconds(60));
 
-        assertThat(delays).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L, 60L, 60L, 60L);
-        // The next poll is scheduled after the immediate one has triggered its reconcile.
+        // At the mark itself, not at the first failure after it, polling starts: one reconcile at once.
+        clock.advance(Duration.ofMinutes(5).minus(elapsed));
+        fallback.run();
+        assertThat(stream.state()).isEqualTo(EventStream.State.POLLING);
+        assertThat(reconciles).hasValue(1);
         ManualScheduler.Task poll = scheduler.next();
-        assertThat(reconciles).as("entering the fallback polls at once").hasValue(1);
         assertThat(poll.delay).isEqualTo(Duration.ofSeconds(60));
         poll.run();
         assertThat(reconciles).hasValue(2);
@@ -189,8 +245,92 @@ class EventStreamTest {
         reconnect.run();
         awaitState(stream, EventStream.State.CONNECTED);
         await(() -> reconciles.get() == 3, "one catch-up reconcile on reconnect");
+        // Open, but not proven yet: polling goes on until the stream has lasted PROVEN_AFTER.
+        clock.advance(EventStream.PROVEN_AFTER);
         nextPoll.run();
-        assertThat(reconciles).as("polling stopped once connected").hasValue(3);
+        assertThat(reconciles).as("polling stopped once the stream proved healthy").hasValue(3);
+        assertThat(scheduler.isEmpty()).as("no further poll").isTrue();
+    }
+
+    @Test
+    void aServerThatAcceptsAndDropsTheStreamAtOnceGetsBackoffAndPollingNotAReconnectEverySecond() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults(), new java.util.Random(7));
+        server.enqueue(sse(""));
+        stream.start();
+
+        ManualScheduler.Task fallback = scheduler.next();
+        assertThat(fallback.delay).isEqualTo(Duration.ofMinutes(5));
+        ManualScheduler.Task reconnect = scheduler.next();
+        Duration elapsed = Duration.ZERO;
+        List<Duration> delays = new ArrayList<>();
+        while (elapsed.plus(reconnect.delay).compareTo(Duration.ofMinutes(5)) < 0) {
+            delays.add(reconnect.delay);
+            elapsed = elapsed.plus(reconnect.delay);
+            clock.advance(reconnect.delay);
+            server.enqueue(sse(""));
+            int requests = server.getRequestCount();
+            reconnect.run();
+            reconnect = scheduler.next();
+            assertThat(server.getRequestCount()).as("the stream was accepted again").isEqualTo(requests + 1);
+        }
+
+        // 1 s doubling to 60 s, each within ±25 %: the accepted-then-dropped streams never reset the backoff.
+        long[] nominal = {1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60};
+        assertThat(delays).hasSizeGreaterThanOrEqualTo(6);
+        for (int i = 0; i < delays.size(); i++) {
+            assertThat(delays.get(i).toMillis()).as("delay %d", i)
+                    .isBetween(Math.round(nominal[i] * 750.0), Math.round(nominal[i] * 1250.0));
+        }
+        assertThat(stream.pollsTriggered()).isZero();
+
+        clock.advance(Duration.ofMinutes(5).minus(elapsed));
+        int beforeFallback = reconciles.get();
+        fallback.run();
+        assertThat(stream.state()).isEqualTo(EventStream.State.POLLING);
+        assertThat(stream.pollsTriggered()).isEqualTo(1);
+        assertThat(reconciles).hasValue(beforeFallback + 1);
+        assertThat(scheduler.next().delay).as("the next poll").isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void aStreamThatLastedLongEnoughOrDeliveredAnEventResetsTheBackoff() throws Exception {
+        EventStream stream = stream(ControlPlaneSettings.defaults());
+        server.enqueue(status(500));
+        stream.start();
+        ManualScheduler.Task fallback = scheduler.next();
+        ManualScheduler.Task reconnect = scheduler.next();
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(status(500));
+            reconnect.run();
+            reconnect = scheduler.next();
+        }
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(8));
+
+        // A stream that carries a verified event is healthy, even if it ends right after.
+        server.enqueue(sse("id: 1\ndata: " + signer.envelope("peer_added", "evt-1", NOW, "{\"id\":\"x\"}") + "\n\n"));
+        reconnect.run();
+        ManualScheduler.Task next = scheduler.next();
+        assertThat(next.delay).as("a new fallback clock").isEqualTo(Duration.ofMinutes(5));
+        fallback.run();
+        assertThat(stream.pollsTriggered()).as("the old fallback was called off").isZero();
+        fallback = next;
+        reconnect = scheduler.next();
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
+
+        // Same for a silent stream that stayed open PROVEN_AFTER; a shorter one does not count.
+        server.enqueue(status(500));
+        reconnect.run();
+        reconnect = scheduler.next();
+        assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(2));
+        server.enqueue(openSse(": open\n\n"));
+        reconnect.run();
+        awaitState(stream, EventStream.State.CONNECTED);
+        clock.advance(EventStream.PROVEN_AFTER);
+        release.countDown(); // the server ends the open stream
+        assertThat(scheduler.next().delay).as("a new fallback clock").isEqualTo(Duration.ofMinutes(5));
+        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(1));
+        fallback.run();
+        assertThat(stream.pollsTriggered()).isZero();
     }
 
     @Test
@@ -202,7 +342,7 @@ class EventStreamTest {
                         + "\",\"node_secret_key\":\"nsk-new\"}").build());
         stream.start();
 
-        ManualScheduler.Task reconnect = scheduler.next();
+        ManualScheduler.Task reconnect = reconnectAfterFirstFailure();
         assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
         assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer nsk-old");
         assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/v1/register");
@@ -219,7 +359,7 @@ class EventStreamTest {
         server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "120").build());
         stream.start();
 
-        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(120));
+        assertThat(reconnectAfterFirstFailure().delay).isEqualTo(Duration.ofSeconds(120));
         assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
     }
 
@@ -229,7 +369,7 @@ class EventStreamTest {
         server.enqueue(openSse(": connected\n\n"));
         stream.start();
 
-        ManualScheduler.Task reconnect = scheduler.next();
+        ManualScheduler.Task reconnect = reconnectAfterFirstFailure();
 
         assertThat(reconnect.delay).isEqualTo(Duration.ofSeconds(1));
         assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
@@ -241,7 +381,7 @@ class EventStreamTest {
         server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body("{}").build());
         stream.start();
 
-        assertThat(scheduler.next().delay).isEqualTo(Duration.ofSeconds(1));
+        assertThat(reconnectAfterFirstFailure().delay).isEqualTo(Duration.ofSeconds(1));
         assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
         assertThat(stream.eventsReceived()).isEmpty();
     }
@@ -251,10 +391,13 @@ class EventStreamTest {
         EventStream stream = stream(ControlPlaneSettings.defaults());
         server.enqueue(status(500));
         stream.start();
+        ManualScheduler.Task fallback = scheduler.next();
         ManualScheduler.Task reconnect = scheduler.next();
         stream.close();
         reconnect.run();
+        fallback.run();
         assertThat(stream.state()).isEqualTo(EventStream.State.STOPPED);
+        assertThat(stream.pollsTriggered()).isZero();
         assertThat(server.getRequestCount()).isEqualTo(1);
     }
 

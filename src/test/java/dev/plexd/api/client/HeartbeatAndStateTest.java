@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,6 +82,55 @@ class HeartbeatAndStateTest {
 
         server.enqueue(new MockResponse.Builder().code(502).build());
         assertThatThrownBy(source::fetchState).isInstanceOf(ControlPlaneException.class);
+    }
+
+    @Test
+    void aStateFetchWaitsForRetryAfterWithoutSendingAndFailsFastSayingUntilWhen() throws Exception {
+        HttpStateSource source = new HttpStateSource(client, session, verifier);
+        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "120").build());
+        assertThatThrownBy(source::fetchState).isInstanceOfSatisfying(RateLimitedException.class,
+                e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(120)));
+        assertThat(server.getRequestCount()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(119));
+        assertThatThrownBy(source::fetchState).isInstanceOfSatisfying(RateLimitedException.class, e -> {
+            assertThat(e).hasMessageContaining("GET /v1/nodes/{id}/state not sent")
+                    .hasMessageContaining("no request before " + NOW.plusSeconds(120));
+            assertThat(e.retryAfter()).contains(Duration.ofSeconds(1));
+        });
+        assertThat(server.getRequestCount()).as("nothing sent before the time asked").isEqualTo(1);
+
+        // Another endpoint was not rate-limited: drift reports still go out.
+        server.enqueue(new MockResponse.Builder().code(204).build());
+        source.reportDrift(new DriftReport(NOW, List.of()));
+        assertThat(server.getRequestCount()).isEqualTo(2);
+
+        clock.advance(Duration.ofSeconds(1));
+        server.enqueue(json("{\"peers\":[]}"));
+        assertThat(source.fetchState().peers()).isEmpty();
+        assertThat(server.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aDriftReportHonoursAnHttpDateRetryAfterAndA429WithoutOneWaitsForNothing() throws Exception {
+        HttpStateSource source = new HttpStateSource(client, session, verifier);
+        DriftReport report = new DriftReport(NOW, List.of(new DriftReport.Correction("peer_added", "p1")));
+        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After",
+                DateTimeFormatter.RFC_1123_DATE_TIME.format(NOW.plusSeconds(30).atZone(ZoneOffset.UTC))).build());
+        assertThatThrownBy(() -> source.reportDrift(report)).isInstanceOf(RateLimitedException.class);
+
+        clock.advance(Duration.ofSeconds(10));
+        assertThatThrownBy(() -> source.reportDrift(report)).isInstanceOf(RateLimitedException.class)
+                .hasMessageContaining("POST /v1/nodes/{id}/drift not sent")
+                .hasMessageContaining(NOW.plusSeconds(30).toString());
+        assertThat(server.getRequestCount()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(20));
+        server.enqueue(new MockResponse.Builder().code(429).build());
+        assertThatThrownBy(() -> source.reportDrift(report)).isInstanceOf(RateLimitedException.class);
+        server.enqueue(new MockResponse.Builder().code(204).build());
+        source.reportDrift(report);
+        assertThat(server.getRequestCount()).as("no Retry-After: the next call goes out").isEqualTo(3);
     }
 
     @Test
