@@ -30,8 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Three threads run it once {@link #start()}ed: the outbound loop (TUN → encrypt → UDP), the
  * inbound loop (UDP → decrypt → allowed-IPs check → service filter → TUN) and the control loop
- * (handshakes, timers, keepalives). Packet threads take no locks and allocate nothing per packet
- * beyond the JDK cipher's own set-up; configuration methods lock the device.
+ * (handshakes, timers, keepalives). Packet threads take no shared locks (only their own cipher's,
+ * once per batch, see {@link ThreadCipher}) and allocate per packet only what the JDK cipher's
+ * set-up does; configuration methods lock the device.
  *
  * <p>Lifecycle: {@link #open} (creates the interface and socket on the calling thread, hence in
  * its network namespace), configure ({@link #setPrivateKey}, {@link #addPeer}, …), {@link #start},
@@ -52,6 +53,10 @@ public final class Device implements AutoCloseable {
     final IndexTable indices = new IndexTable();
     final DeviceStats stats = new DeviceStats();
     final ControlLoop control;
+    /** One per thread that encrypts or decrypts transport data; see {@link #retire}. */
+    final ThreadCipher inboundCipher = new ThreadCipher();
+    final ThreadCipher outboundCipher = new ThreadCipher();
+    final ThreadCipher controlCipher = new ThreadCipher();
     volatile boolean running;
     volatile InboundFilter filter;
 
@@ -345,12 +350,22 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** Erases sessions that are no longer reachable (removes their indices, zeroes their keys). */
+    /**
+     * Erases sessions that are no longer reachable: removes their indices, zeroes their keys, and
+     * makes every thread's JDK cipher drop its copy of the last key it used (which may be one of
+     * these; an idle thread would otherwise keep it until its next packet).
+     */
     void retire(List<Keypair> keypairs) {
+        if (keypairs.isEmpty()) {
+            return;
+        }
         for (Keypair keypair : keypairs) {
             indices.remove(keypair.localIndex());
             keypair.wipe();
         }
+        inboundCipher.forget();
+        outboundCipher.forget();
+        controlCipher.forget();
     }
 
     /** Erases all of a peer's key material: sessions and any handshake in progress. */
