@@ -2,6 +2,7 @@ package dev.plexd.tunnel.device;
 
 import dev.plexd.service.InboundFilter;
 import dev.plexd.tunnel.conn.Endpoint;
+import dev.plexd.tunnel.conn.Bind;
 import dev.plexd.tunnel.conn.LinuxUdp;
 import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.noise.CookieChecker;
@@ -11,6 +12,7 @@ import dev.plexd.tunnel.route.AllowedIps;
 import dev.plexd.tunnel.route.Prefix;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.tunnel.tun.LinuxTun;
+import dev.plexd.tunnel.tun.Tun;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +49,9 @@ public final class Device implements AutoCloseable {
     public static final int MAX_MTU = 9000;
 
     final Clock clock;
-    final LinuxTun tun;
-    final LinuxUdp udp;
+    /** The OS boundary: the loops see only these two interfaces; {@link #open} picks the Linux implementations. */
+    final Tun tun;
+    final Bind udp;
     final AllowedIps<Peer> allowedIps = new AllowedIps<>();
     final IndexTable indices = new IndexTable();
     final DeviceStats stats = new DeviceStats();
@@ -71,7 +74,7 @@ public final class Device implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private boolean closed;
 
-    private Device(DeviceOptions options, LinuxTun tun, LinuxUdp udp) {
+    private Device(DeviceOptions options, Tun tun, Bind udp) {
         this.clock = options.clock();
         this.filter = options.filter();
         this.tun = tun;
