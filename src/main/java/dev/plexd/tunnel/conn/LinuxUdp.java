@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * on a fresh socket that {@code dup3} then puts in place, so no thread can ever use a closed (or
  * reused) descriptor. Only {@link #close()}, after the packet threads stopped, releases it.
  */
-public final class LinuxUdp implements AutoCloseable {
+public final class LinuxUdp implements Bind {
 
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
@@ -54,6 +54,7 @@ public final class LinuxUdp implements AutoCloseable {
      * Moves the socket to another port. Threads blocked receiving wake up and continue on the new
      * socket; on failure the old one stays as it was.
      */
+    @Override
     public synchronized void rebind(int newPort) throws IOException {
         LinuxUdp fresh = open(newPort, v6);
         Libc.shutdown(fd);
@@ -97,15 +98,18 @@ public final class LinuxUdp implements AutoCloseable {
         }
     }
 
+    @Override
     public int port() {
         return port;
     }
 
+    @Override
     public boolean isV6() {
         return v6;
     }
 
     /** Marks outgoing packets for policy routing ({@code fwmark}); 0 clears it. */
+    @Override
     public void setMark(int mark) throws IOException {
         Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_MARK, mark, "SO_MARK");
     }
@@ -115,6 +119,7 @@ public final class LinuxUdp implements AutoCloseable {
      *
      * @return datagrams received, or -errno
      */
+    @Override
     public int receive(MemorySegment callState, DatagramBatch batch, int max) {
         batch.prepareReceive(max);
         return Libc.recvmmsg(callState, fd, batch.headers(0), max, MSG_WAITFORONE);
@@ -126,6 +131,7 @@ public final class LinuxUdp implements AutoCloseable {
      *
      * @return the number of datagrams that could not be sent
      */
+    @Override
     public int send(MemorySegment callState, DatagramBatch batch, int n) {
         int failed = 0;
         int done = 0;
@@ -142,11 +148,13 @@ public final class LinuxUdp implements AutoCloseable {
     }
 
     /** Sends one datagram from native memory; returns bytes sent or -errno. */
+    @Override
     public int sendOne(MemorySegment callState, MemorySegment data, int length, Endpoint destination) {
         return Libc.sendto(callState, fd, data, length, destination.sockaddr(), destination.sockaddrLength());
     }
 
     /** Wakes threads blocked in {@link #receive}; they see an error or 0 and check why. */
+    @Override
     public void wakeReceivers() {
         Libc.shutdown(fd);
     }

@@ -4,6 +4,7 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 
 /**
@@ -12,13 +13,23 @@ import java.security.GeneralSecurityException;
  * counter. One instance per thread: a {@code Cipher} is not thread-safe.
  *
  * <p>Heap arrays in and out are the JDK's lowest-allocation path (direct buffers make it copy
- * through temporary arrays); the remaining per-call allocation is {@code Cipher.init}'s own
- * engine set-up, see docs/dataplane.md.
+ * through temporary arrays). Every packet needs a {@code Cipher.init}, and what it allocates is
+ * the JDK's: the engine and Poly1305 state, its own copy of the key (it keeps the array
+ * {@code getEncoded()} returns and zeroes it at the next init, so the key must hand out a copy)
+ * and of the nonce ({@code IvParameterSpec} copies in and out; no spec can be reused because the
+ * nonce changes per packet). docs/dataplane.md has the measured bytes per packet.
+ *
+ * <p>The JDK cipher keeps the last key it was initialised with until the next init; {@link #forget}
+ * replaces it with a throwaway key when a session is erased.
  */
 public final class ChaChaPoly {
 
     public static final int TAG_LENGTH = 16;
     public static final int KEY_LENGTH = 32;
+
+    /** Public and constant: what {@link #forget} leaves in the cipher instead of a session key. */
+    private static final SecretKey THROWAWAY = new SecretKeySpec(new byte[KEY_LENGTH], "ChaCha20");
+    private static final IvParameterSpec THROWAWAY_NONCE = new IvParameterSpec(new byte[12]);
 
     private final Cipher cipher;
     private final byte[] nonce = new byte[12];
@@ -79,6 +90,19 @@ public final class ChaChaPoly {
         byte[] out = new byte[plaintext.length + TAG_LENGTH];
         seal(key, 0, aad, plaintext, 0, plaintext.length, out, 0);
         return out;
+    }
+
+    /**
+     * Re-initialises the JDK cipher with a throwaway key, so that neither its copy of the last key
+     * nor the state derived from it stays reachable (it zeroes the old copy itself). Decrypt mode:
+     * the JDK's "same key and nonce" check applies to encryption only, so this may repeat.
+     */
+    public void forget() {
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, THROWAWAY, THROWAWAY_NONCE);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 re-init failed", e);
+        }
     }
 
     private void init(int mode, SecretKey key, long counter, byte[] aad) throws GeneralSecurityException {

@@ -5,8 +5,13 @@ import java.util.Arrays;
 
 /**
  * A raw ChaCha20 key that can really be zeroed: {@code SecretKeySpec} cannot be destroyed, but
- * WireGuard must erase session keys after 3 × Reject-After-Time. The JDK cipher only asks a key
- * for its RAW encoding, which it copies at every {@code init}.
+ * WireGuard must erase session keys after 3 × Reject-After-Time. One instance per direction of a
+ * session ({@code Keypair}), used for every packet of it.
+ *
+ * <p>The JDK cipher asks for the RAW encoding at every {@code init}, keeps the returned array as
+ * its own and zero-fills it at the next {@code init}: handing out the internal array would let the
+ * cipher zero the live key, so {@link #getEncoded} must copy (32 bytes, as {@code SecretKeySpec}
+ * does).
  */
 public final class WipeableKey implements SecretKey {
 

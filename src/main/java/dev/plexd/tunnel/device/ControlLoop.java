@@ -57,7 +57,6 @@ final class ControlLoop implements Runnable {
     private final Device device;
     private final ArrayBlockingQueue<Task> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final RateLimiter rateLimiter = new RateLimiter();
-    private final ChaChaPoly aead = new ChaChaPoly();
     private final byte[] work = new byte[TRANSPORT_HEADER_SIZE + Device.MAX_MTU + 2 * ChaChaPoly.TAG_LENGTH];
     private final MemorySegment sendBuffer = Arena.ofAuto().allocate(work.length, 64);
     private final MemorySegment callState = dev.plexd.sys.Libc.callState(Arena.ofAuto());
@@ -322,11 +321,15 @@ final class ControlLoop implements Runnable {
         }
         java.util.Arrays.fill(work, TRANSPORT_HEADER_SIZE + length, TRANSPORT_HEADER_SIZE + padded, (byte) 0);
         int sealed;
+        ThreadCipher cipher = device.controlCipher;
+        cipher.begin();
         try {
-            sealed = aead.seal(keypair.sendKey(), counter, null, work, TRANSPORT_HEADER_SIZE, padded, work, TRANSPORT_HEADER_SIZE);
+            sealed = cipher.aead().seal(keypair.sendKey(), counter, null, work, TRANSPORT_HEADER_SIZE, padded, work, TRANSPORT_HEADER_SIZE);
         } catch (IllegalStateException e) {
             device.drop(peer, DropReason.NO_SESSION);
             return false;
+        } finally {
+            cipher.end();
         }
         putInt(work, 0, TYPE_TRANSPORT);
         putInt(work, TRANSPORT_RECEIVER, keypair.remoteIndex());

@@ -2,6 +2,7 @@ package dev.plexd.tunnel.device;
 
 import dev.plexd.service.InboundFilter;
 import dev.plexd.tunnel.conn.Endpoint;
+import dev.plexd.tunnel.conn.Bind;
 import dev.plexd.tunnel.conn.LinuxUdp;
 import dev.plexd.wireguard.X25519;
 import dev.plexd.tunnel.noise.CookieChecker;
@@ -11,6 +12,7 @@ import dev.plexd.tunnel.route.AllowedIps;
 import dev.plexd.tunnel.route.Prefix;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.tunnel.tun.LinuxTun;
+import dev.plexd.tunnel.tun.Tun;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Three threads run it once {@link #start()}ed: the outbound loop (TUN → encrypt → UDP), the
  * inbound loop (UDP → decrypt → allowed-IPs check → service filter → TUN) and the control loop
- * (handshakes, timers, keepalives). Packet threads take no locks and allocate nothing per packet
- * beyond the JDK cipher's own set-up; configuration methods lock the device.
+ * (handshakes, timers, keepalives). Packet threads take no shared locks (only their own cipher's,
+ * once per batch, see {@link ThreadCipher}) and allocate per packet only what the JDK cipher's
+ * set-up does; configuration methods lock the device.
  *
  * <p>Lifecycle: {@link #open} (creates the interface and socket on the calling thread, hence in
  * its network namespace), configure ({@link #setPrivateKey}, {@link #addPeer}, …), {@link #start},
@@ -46,12 +49,17 @@ public final class Device implements AutoCloseable {
     public static final int MAX_MTU = 9000;
 
     final Clock clock;
-    final LinuxTun tun;
-    final LinuxUdp udp;
+    /** The OS boundary: the loops see only these two interfaces; {@link #open} picks the Linux implementations. */
+    final Tun tun;
+    final Bind udp;
     final AllowedIps<Peer> allowedIps = new AllowedIps<>();
     final IndexTable indices = new IndexTable();
     final DeviceStats stats = new DeviceStats();
     final ControlLoop control;
+    /** One per thread that encrypts or decrypts transport data; see {@link #retire}. */
+    final ThreadCipher inboundCipher = new ThreadCipher();
+    final ThreadCipher outboundCipher = new ThreadCipher();
+    final ThreadCipher controlCipher = new ThreadCipher();
     volatile boolean running;
     volatile InboundFilter filter;
 
@@ -66,7 +74,7 @@ public final class Device implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private boolean closed;
 
-    private Device(DeviceOptions options, LinuxTun tun, LinuxUdp udp) {
+    private Device(DeviceOptions options, Tun tun, Bind udp) {
         this.clock = options.clock();
         this.filter = options.filter();
         this.tun = tun;
@@ -345,12 +353,22 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** Erases sessions that are no longer reachable (removes their indices, zeroes their keys). */
+    /**
+     * Erases sessions that are no longer reachable: removes their indices, zeroes their keys, and
+     * makes every thread's JDK cipher drop its copy of the last key it used (which may be one of
+     * these; an idle thread would otherwise keep it until its next packet).
+     */
     void retire(List<Keypair> keypairs) {
+        if (keypairs.isEmpty()) {
+            return;
+        }
         for (Keypair keypair : keypairs) {
             indices.remove(keypair.localIndex());
             keypair.wipe();
         }
+        inboundCipher.forget();
+        outboundCipher.forget();
+        controlCipher.forget();
     }
 
     /** Erases all of a peer's key material: sessions and any handshake in progress. */

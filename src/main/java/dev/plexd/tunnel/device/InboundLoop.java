@@ -4,7 +4,6 @@ import dev.plexd.service.InboundFilter;
 import dev.plexd.sys.Libc;
 import dev.plexd.tunnel.conn.DatagramBatch;
 import dev.plexd.tunnel.conn.Endpoint;
-import dev.plexd.tunnel.crypto.ChaChaPoly;
 import dev.plexd.tunnel.noise.CookieChecker;
 import dev.plexd.tunnel.noise.Keypair;
 import dev.plexd.tunnel.route.IpPackets;
@@ -42,7 +41,7 @@ final class InboundLoop implements Runnable {
     private static final int OUT = VirtioNetHdr.SIZE;
 
     private final Device device;
-    private final ChaChaPoly aead = new ChaChaPoly();
+    private final ThreadCipher cipher;
     private final byte[] work = new byte[SLOT_SIZE];
     private final byte[] out = new byte[OUT + SLOT_SIZE];
     private final MemorySegment outSegment = MemorySegment.ofArray(out);
@@ -54,6 +53,7 @@ final class InboundLoop implements Runnable {
 
     InboundLoop(Device device) {
         this.device = device;
+        this.cipher = device.inboundCipher;
     }
 
     @Override
@@ -70,14 +70,19 @@ final class InboundLoop implements Runnable {
                     continue;
                 }
                 long now = device.clock.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    try {
-                        datagram(callState, batch.slot(i), batch.length(i), batch.name(i), now);
-                    } catch (RuntimeException e) {
-                        // A bug must not let one datagram stop the interface; count and go on.
-                        device.drop(null, DropReason.MALFORMED);
-                        log.atWarn().setCause(e).log("inbound datagram failed");
+                cipher.begin();
+                try {
+                    for (int i = 0; i < n; i++) {
+                        try {
+                            datagram(callState, batch.slot(i), batch.length(i), batch.name(i), now);
+                        } catch (RuntimeException e) {
+                            // A bug must not let one datagram stop the interface; count and go on.
+                            device.drop(null, DropReason.MALFORMED);
+                            log.atWarn().setCause(e).log("inbound datagram failed");
+                        }
                     }
+                } finally {
+                    cipher.end();
                 }
                 flushHeld(callState);
             }
@@ -138,7 +143,7 @@ final class InboundLoop implements Runnable {
         MemorySegment.copy(data, JAVA_BYTE, TRANSPORT_HEADER_SIZE, work, 0, sealedLength);
         int plainLength;
         try {
-            plainLength = aead.open(keypair.receiveKey(), counter, null, work, 0, sealedLength, out, OUT);
+            plainLength = cipher.aead().open(keypair.receiveKey(), counter, null, work, 0, sealedLength, out, OUT);
         } catch (AEADBadTagException e) {
             device.drop(peer, DropReason.BAD_MAC);
             return;

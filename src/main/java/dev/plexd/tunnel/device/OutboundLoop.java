@@ -35,7 +35,7 @@ final class OutboundLoop implements Runnable {
     private static final int READ_SIZE = VirtioNetHdr.SIZE + 65535 + 64;
 
     private final Device device;
-    private final ChaChaPoly aead = new ChaChaPoly();
+    private final ThreadCipher cipher;
     private final byte[] readBuffer = new byte[READ_SIZE];
     private final MemorySegment readSegment = MemorySegment.ofArray(readBuffer);
     private final byte[] work = new byte[SLOT_SIZE];
@@ -46,6 +46,7 @@ final class OutboundLoop implements Runnable {
 
     OutboundLoop(Device device) {
         this.device = device;
+        this.cipher = device.outboundCipher;
     }
 
     @Override
@@ -66,12 +67,15 @@ final class OutboundLoop implements Runnable {
                     }
                     continue;
                 }
+                cipher.begin();
                 try {
                     packet(callState, batch, n);
                 } catch (RuntimeException e) {
                     // One bad packet must never stop the interface.
                     device.drop(null, DropReason.MALFORMED);
                     log.atWarn().setCause(e).log("outbound packet failed");
+                } finally {
+                    cipher.end();
                 }
                 if (queued == BATCH) {
                     flush(callState, batch);
@@ -147,7 +151,7 @@ final class OutboundLoop implements Runnable {
         Arrays.fill(buffer, offset + length, offset + padded, (byte) 0);
         int sealed;
         try {
-            sealed = aead.seal(keypair.sendKey(), counter, null, buffer, offset, padded, work, TRANSPORT_HEADER_SIZE);
+            sealed = cipher.aead().seal(keypair.sendKey(), counter, null, buffer, offset, padded, work, TRANSPORT_HEADER_SIZE);
         } catch (IllegalStateException e) {
             device.drop(peer, DropReason.NO_SESSION);
             return;

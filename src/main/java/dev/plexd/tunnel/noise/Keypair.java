@@ -68,6 +68,14 @@ public final class Keypair {
         return Long.compareUnsigned(counter, ReplayWindow.REJECT_AFTER_MESSAGES) >= 0 ? -1 : counter;
     }
 
+    /**
+     * Moves the send counter so tests reach the message limits without sending 2^60 packets;
+     * package-private, so only tests in this package (and their public helper) can call it.
+     */
+    void setNextSendCounter(long next) {
+        sendCounter.set(next);
+    }
+
     /** The number of counters handed out so far. */
     public long sentMessages() {
         return sendCounter.get();

@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * together with an eventfd that {@link #wakeup} signals. Created on the caller's thread, so the
  * interface appears in that thread's network namespace.
  */
-public final class LinuxTun implements AutoCloseable {
+public final class LinuxTun implements Tun {
 
     private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNSETOFFLOAD = 0x400454d0L;
@@ -93,15 +93,18 @@ public final class LinuxTun implements AutoCloseable {
         }
     }
 
+    @Override
     public String name() {
         return name;
     }
 
     /** True when reads may return TCP super-packets or partial checksums (see {@link VirtioNetHdr}). */
+    @Override
     public boolean offloads() {
         return offloads;
     }
 
+    @Override
     public int mtu() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(arena);
@@ -110,6 +113,7 @@ public final class LinuxTun implements AutoCloseable {
         }
     }
 
+    @Override
     public void setMtu(int mtu) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifr = ifreq(arena);
@@ -130,11 +134,13 @@ public final class LinuxTun implements AutoCloseable {
      *
      * @return bytes read, {@code -EAGAIN} when none is waiting, or another -errno
      */
+    @Override
     public int read(MemorySegment callState, MemorySegment buffer, int length) {
         return Libc.read(callState, fd, buffer, length);
     }
 
     /** Writes one packet (virtio header first); returns bytes written or -errno. */
+    @Override
     public int write(MemorySegment callState, MemorySegment buffer, int length) {
         return Libc.write(callState, fd, buffer, length);
     }
@@ -144,6 +150,7 @@ public final class LinuxTun implements AutoCloseable {
      *
      * @param pollFds a 16-byte native scratch segment owned by the calling thread
      */
+    @Override
     public void awaitReadable(MemorySegment callState, MemorySegment pollFds) {
         pollFds.set(JAVA_INT, 0, fd);
         pollFds.set(JAVA_INT, 4, Libc.POLLIN);
@@ -153,6 +160,7 @@ public final class LinuxTun implements AutoCloseable {
     }
 
     /** Makes {@link #awaitReadable} return (it stays readable until {@link #close}). */
+    @Override
     public void wakeup() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocateFrom(JAVA_LONG, 1L);

@@ -3,9 +3,12 @@ package dev.plexd.tunnel.interop;
 import dev.plexd.service.PeerDirectory;
 import dev.plexd.service.filter.DropReason;
 import dev.plexd.service.filter.ServiceFilter;
+import dev.plexd.service.policy.Names;
 import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.timers.Clock;
+import dev.plexd.wireguard.WireGuardKeys;
+import dev.plexd.wireguard.X25519;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +20,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +29,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The real service filter at plexd's decrypt → TUN boundary, with wireguard-go as the sending
- * peer: {@code deny} by default plus {@code allow tcp 22}.
+ * peer: {@code deny} by default plus {@code allow tcp 22} in wireguard-go's own peer policy
+ * ({@code services/peer/<alias>.policy}). A second peer, configured first so it holds slot 0,
+ * has a policy allowing exactly what wireguard-go is denied: the verdicts prove the slot the
+ * data plane passes at the boundary carries wireguard-go's policy, not another peer's.
  */
 @Privileged(tools = {"wireguard-go", "wg", "ping"})
 class FilterBoundaryTest extends PlexdAndWireGuardGo {
@@ -35,14 +42,23 @@ class FilterBoundaryTest extends PlexdAndWireGuardGo {
 
     @Test
     void onlyTheAllowedServiceGetsThroughAndDropsAreCountedWithTheirReason() throws Exception {
+        bed = new Testbed("q6", "q6f");
         ServiceFilter filter = new ServiceFilter();
-        filter.install(new ServicesDir(configDir).defaultAction("deny").global("allow tcp 22\n").load(), PeerDirectory.EMPTY);
-        bed = new Testbed();
         plexd = PlexdNode.start(bed.a, bed.iface('p'), Testbed.UNDERLAY_A, Testbed.MESH_A, Clock.system(), filter);
         wgGo = WireGuardGoNode.start(bed.b, bed.iface('w'), Testbed.UNDERLAY_B, Testbed.MESH_B, 51820);
+        String wgGoKey = WireGuardKeys.encode(wgGo.publicKey());
+        String otherKey = WireGuardKeys.encode(X25519.publicKey(X25519.generatePrivateKey()));
+        filter.install(new ServicesDir(configDir).defaultAction("deny")
+                .aliases("wireguard-go " + wgGoKey + "\n")
+                .peer("wireguard-go", "allow tcp 22\n")
+                .peer(Names.fileNameForKey(otherKey), "allow tcp 8080\nallow udp 53\n")
+                .load(), PeerDirectory.EMPTY);
+        plexd.wg("set", plexd.iface(), "peer", otherKey, "allowed-ips", "10.100.0.9/32");
         plexd.addPeer(wgGo);
         wgGo.addPeer(plexd);
+        int otherSlot = plexd.tunnel().slotOf(Base64.getDecoder().decode(otherKey)).orElseThrow();
         int slot = plexd.tunnel().slotOf(wgGo.publicKey()).orElseThrow();
+        assertThat(otherSlot).as("the other peer, configured first, holds the lower slot").isLessThan(slot);
         InetAddress meshA = InetAddress.getByName(Testbed.MESH_A);
 
         assertThat(InteropTest.ping(wgGo, plexd)).as("ICMP passes").isTrue();
@@ -79,9 +95,11 @@ class FilterBoundaryTest extends PlexdAndWireGuardGo {
 
         assertThat(filter.dropped(slot, DropReason.POLICY)).as("8080 SYNs and the UDP datagram").isGreaterThanOrEqualTo(2);
         assertThat(filter.allowed(slot)).isPositive();
+        assertThat(filter.allowed(otherSlot)).as("nothing was judged by the other peer's policy").isZero();
+        assertThat(filter.dropped(otherSlot, DropReason.POLICY)).isZero();
         assertThat(plexd.device().stats().drops(dev.plexd.tunnel.device.DropReason.FILTER))
                 .isEqualTo(filter.dropped(slot, DropReason.POLICY));
-        assertThat(plexd.device().peers().getFirst().drops().drops(dev.plexd.tunnel.device.DropReason.FILTER))
+        assertThat(plexd.device().peer(wgGo.publicKey()).drops().drops(dev.plexd.tunnel.device.DropReason.FILTER))
                 .as("counted for the sending peer too").isEqualTo(filter.dropped(slot, DropReason.POLICY));
     }
 
