@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -123,6 +124,31 @@ class EventStreamTest {
         return scheduler.next();
     }
 
+    /** The reconnects that ran, their delays and total, and the one pending after them. */
+    private record FailedReconnects(List<Duration> delays, Duration elapsed, ManualScheduler.Task next) {
+    }
+
+    /**
+     * Runs each scheduled reconnect, answered by {@code failure}, until the next one would come
+     * after the 5-minute mark; {@code afterEach} checks the stream after every attempt.
+     */
+    private FailedReconnects failUntilTheFiveMinuteMark(Supplier<MockResponse> failure, Runnable afterEach)
+            throws InterruptedException {
+        ManualScheduler.Task reconnect = scheduler.next();
+        Duration elapsed = Duration.ZERO;
+        List<Duration> delays = new ArrayList<>();
+        while (elapsed.plus(reconnect.delay).compareTo(Duration.ofMinutes(5)) < 0) {
+            delays.add(reconnect.delay);
+            elapsed = elapsed.plus(reconnect.delay);
+            clock.advance(reconnect.delay);
+            server.enqueue(failure.get());
+            reconnect.run();
+            reconnect = scheduler.next();
+            afterEach.run();
+        }
+        return new FailedReconnects(delays, elapsed, reconnect);
+    }
+
     private static MockResponse status(int code) {
         return new MockResponse.Builder().code(code).body("{\"error\":\"x\"}").build();
     }
@@ -213,18 +239,11 @@ class EventStreamTest {
         stream.start();
 
         ManualScheduler.Task fallback = scheduler.next();
-        ManualScheduler.Task reconnect = scheduler.next();
-        Duration elapsed = Duration.ZERO;
-        List<Duration> delays = new ArrayList<>();
-        while (elapsed.plus(reconnect.delay).compareTo(Duration.ofMinutes(5)) < 0) {
-            delays.add(reconnect.delay);
-            elapsed = elapsed.plus(reconnect.delay);
-            clock.advance(reconnect.delay);
-            server.enqueue(status(500));
-            reconnect.run();
-            reconnect = scheduler.next();
-            assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING);
-        }
+        FailedReconnects failed = failUntilTheFiveMinuteMark(() -> status(500),
+                () -> assertThat(stream.state()).isEqualTo(EventStream.State.RECONNECTING));
+        List<Duration> delays = failed.delays();
+        Duration elapsed = failed.elapsed();
+        ManualScheduler.Task reconnect = failed.next();
         assertThat(reconciles).hasValue(0);
         assertThat(delays).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L, 60L);
         assertThat(reconnect.delay).as("the next reconnect would come after the 5-minute mark").isEqualTo(Duration.ofSeconds(60));
@@ -260,19 +279,13 @@ class EventStreamTest {
 
         ManualScheduler.Task fallback = scheduler.next();
         assertThat(fallback.delay).isEqualTo(Duration.ofMinutes(5));
-        ManualScheduler.Task reconnect = scheduler.next();
-        Duration elapsed = Duration.ZERO;
-        List<Duration> delays = new ArrayList<>();
-        while (elapsed.plus(reconnect.delay).compareTo(Duration.ofMinutes(5)) < 0) {
-            delays.add(reconnect.delay);
-            elapsed = elapsed.plus(reconnect.delay);
-            clock.advance(reconnect.delay);
-            server.enqueue(sse(""));
-            int requests = server.getRequestCount();
-            reconnect.run();
-            reconnect = scheduler.next();
-            assertThat(server.getRequestCount()).as("the stream was accepted again").isEqualTo(requests + 1);
-        }
+        int[] requests = {server.getRequestCount()};
+        FailedReconnects failed = failUntilTheFiveMinuteMark(() -> sse(""), () -> {
+            assertThat(server.getRequestCount()).as("the stream was accepted again").isEqualTo(requests[0] + 1);
+            requests[0]++;
+        });
+        List<Duration> delays = failed.delays();
+        Duration elapsed = failed.elapsed();
 
         // 1 s doubling to 60 s, each within ±25 %: the accepted-then-dropped streams never reset the backoff.
         long[] nominal = {1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60};
