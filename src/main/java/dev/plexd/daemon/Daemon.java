@@ -53,7 +53,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *   <li>the local API (healthy at once, ready only after the first enforcement) and metrics;</li>
  *   <li>service filter, WireGuard key, identity (config, or the control plane: saved or registered);</li>
  *   <li>the data plane and the mesh interface (created down, with the mesh address and prefix);</li>
- *   <li>the persisted state enforced (its peers need the data plane), still before anything can
+ *   <li>the persisted state enforced (its peers need the data plane; the service filter learns
+ *       their node IDs first), still before anything can
  *       reach the network; then the interface goes up;</li>
  *   <li>the reconciler against the state file or the control plane, then the event stream.</li>
  * </ol>

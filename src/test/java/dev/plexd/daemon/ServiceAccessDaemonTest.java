@@ -130,6 +130,52 @@ class ServiceAccessDaemonTest {
         assertThat(dataPlane.firstVerdict).containsEntry(LocalNode.GAMMA_KEY, true);
     }
 
+    /** At start the persisted state's peers are restored into the data plane knowing their node IDs. */
+    @Test
+    void restoredPeersAreJudgedByNodeIdFromTheirFirstPacket() throws Exception {
+        write("default", "deny\n");
+        write("global.policy", "allow udp 53\n");
+        write("peer/beta.policy", "deny udp 53\n");
+        start();
+        Path persisted = dir.resolve("data").resolve(dev.plexd.daemon.state.StateStore.FILE_NAME);
+        await("state persisted", () -> daemon.status().ready() && Files.exists(persisted));
+        daemon.stop();
+
+        node = new LocalNode(dir); // a fresh data plane; same data directory
+        Files.writeString(node.stateFile, STATE);
+        start();
+        // Recorded when the restore added beta, inside start(), before any reconcile cycle.
+        assertThat(dataPlane.firstVerdict).containsEntry(LocalNode.BETA_KEY, false).containsEntry(LocalNode.GAMMA_KEY, true);
+    }
+
+    /**
+     * beta leaves the desired state but cannot be removed from the data plane: while it is still
+     * bound, the filter still knows its node ID, so its peer file keeps denying what the global
+     * file allows.
+     */
+    @Test
+    void aPeerWhoseRemovalFailsKeepsItsNodeIdRules() throws Exception {
+        write("default", "deny\n");
+        write("global.policy", "allow udp 53\n");
+        write("peer/beta.policy", "deny udp 53\n");
+        start();
+        await("first cycle", () -> daemon.status().ready() && dataPlane.slots.containsKey(LocalNode.BETA_KEY)
+                && dataPlane.slots.containsKey(LocalNode.GAMMA_KEY));
+        int beta = dataPlane.slots.get(LocalNode.BETA_KEY);
+
+        node.wireGuard.failFor(LocalNode.BETA_KEY);
+        Files.writeString(node.stateFile, STATE.replaceAll("(?m)^.*(id: beta|dst: beta).*\n", ""));
+        await("a cycle that fails to remove beta", () -> "handler_failed".equals(daemon.status().status().lastReconcile().outcome()));
+        assertThat(dataPlane.slots).containsKey(LocalNode.BETA_KEY);
+        assertThat(dataPlane.filter.allowInbound(beta, udp(53), 0, 28)).isFalse();
+        assertThat(status().services().peers()).anyMatch(p -> p.peer().equals("beta"));
+
+        node.wireGuard.heal(LocalNode.BETA_KEY);
+        await("beta removed", () -> !dataPlane.slots.containsKey(LocalNode.BETA_KEY)
+                && "applied".equals(daemon.status().status().lastReconcile().outcome()));
+        assertThat(status().services().peers()).extracting(NodeStatus.ServicePeer::peer).containsExactly("gamma");
+    }
+
     @Test
     void reloadThroughTheLocalApiPutsTheFileInForceAndABadFileKeepsTheLastGoodPolicy() throws Exception {
         write("default", "deny\n");

@@ -8,6 +8,7 @@ import dev.plexd.daemon.metrics.PrometheusText;
 import dev.plexd.sys.Exec;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
+import dev.plexd.tunnel.uapi.UapiServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,6 +88,9 @@ class SighupReloadTest {
             Exec.host().run("kill", "-TERM", Long.toString(pid)).orThrow();
             assertThat(process.waitFor(10, TimeUnit.SECONDS)).as(String.join("\n", output)).isTrue();
             assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+        } finally {
+            // A daemon killed by the namespace's cleanup (failed test) leaves its UAPI socket behind.
+            Files.deleteIfExists(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"));
         }
     }
 
