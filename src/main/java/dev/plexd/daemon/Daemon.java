@@ -53,7 +53,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *   <li>the local API (healthy at once, ready only after the first enforcement) and metrics;</li>
  *   <li>service filter, WireGuard key, identity (config, or the control plane: saved or registered);</li>
  *   <li>the data plane and the mesh interface (created down, with the mesh address and prefix);</li>
- *   <li>the persisted state enforced (its peers need the data plane), still before anything can
+ *   <li>the persisted state enforced (its peers need the data plane; the service filter learns
+ *       their node IDs first), still before anything can
  *       reach the network; then the interface goes up;</li>
  *   <li>the reconciler against the state file or the control plane, then the event stream.</li>
  * </ol>
@@ -200,14 +201,15 @@ public final class Daemon {
                 identity.meshAddress(), iface);
         status.attachEnforcement(enforcer, manager, firewall);
 
+        if (services != null && toRestore != null) {
+            // Before the data plane gets the peers: their slots are bound knowing their node IDs.
+            services.updatePeers(toRestore.state().peers());
+        }
         StateResponse restored = toRestore == null ? null : restore(toRestore, enforcer, handler, iface);
         if (backend instanceof ManagedFirewall managed) {
             // Stopped before a teardown, so no drift check restores the chain being removed.
             FirewallUpkeep upkeep = FirewallUpkeep.start(managed, config.firewall().driftCheckInterval(), metrics);
             shutdownSteps.push(new Step("firewall drift checks", upkeep::close));
-        }
-        if (services != null && restored != null) {
-            services.updatePeers(restored.peers()); // before the interface passes packets
         }
         wg.setUp(iface);
 
@@ -216,12 +218,18 @@ public final class Daemon {
         if (restored != null) {
             reconciler.seedApplied(restored);
         }
+        ServicePeerFeed serviceFeed = null;
+        if (services != null) {
+            // Even when restoring failed, the data plane may hold some of the persisted peers.
+            serviceFeed = new ServicePeerFeed(services, reconciler, toRestore == null ? null : toRestore.state().peers());
+            reconciler.registerHandler(serviceFeed); // before the WireGuard handler adds any peer
+        }
         reconciler.registerHandler(handler);
         reconciler.addListener(metrics.reconcileListener());
         reconciler.addListener(new StatePersister(store, reconciler, restored));
         reconciler.addListener(status);
-        if (services != null) {
-            reconciler.addListener(new ServicePeerFeed(services, reconciler, restored == null ? null : restored.peers()));
+        if (serviceFeed != null) {
+            reconciler.addListener(serviceFeed);
         }
         metrics.registerPeers(status::peerCounts);
         metrics.registerReady(status::ready);

@@ -134,7 +134,7 @@ final class DaemonStatus implements StatusSource, Consumer<CycleResult> {
                         fw == null ? 0 : fw.appliedRules()),
                 new NodeStatus.Enforcement(config.policy().enabled(), config.firewall().backend().key(),
                         config.policy().chainName(), config.wireguard().mode().key()),
-                new NodeStatus.Services(config.services().enabled(), svc == null ? List.of() : svc.errors()),
+                svc == null ? NodeStatus.Services.notRunning(config.services().enabled()) : svc.status(),
                 LogSetup.rootLevel().toLowerCase(Locale.ROOT));
     }
 

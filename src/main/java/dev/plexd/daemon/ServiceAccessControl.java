@@ -1,12 +1,15 @@
 package dev.plexd.daemon;
 
 import dev.plexd.api.Peer;
+import dev.plexd.daemon.api.NodeStatus;
 import dev.plexd.daemon.config.DaemonConfig;
 import dev.plexd.daemon.metrics.DaemonMetrics;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.service.MeshPeer;
 import dev.plexd.service.ServiceAccess;
+import dev.plexd.service.ServiceStatus;
 import dev.plexd.service.filter.DropReason;
+import dev.plexd.service.filter.PeerCounters;
 import dev.plexd.service.kernel.KernelServiceRules;
 import dev.plexd.sys.Exec;
 
@@ -60,6 +63,26 @@ final class ServiceAccessControl implements ServiceControl {
     }
 
     @Override
+    public NodeStatus.Services status() {
+        ServiceStatus s = access.status();
+        // Kernel mode has no userspace boundary: nothing is counted per peer there.
+        List<NodeStatus.ServicePeer> peers = s.mode().equals("kernel") ? List.of()
+                : access.filter().peerCounters().stream().map(ServiceAccessControl::peer).toList();
+        return new NodeStatus.Services(true, s.ok(), s.mode(), s.configDir(), s.configured(), s.defaultAction(),
+                s.rules(), s.peerFiles(), s.orgFiles(), s.generation(), s.lastAttempt(), s.lastSuccess(), s.errors(),
+                s.warnings(), peers);
+    }
+
+    private static NodeStatus.ServicePeer peer(PeerCounters counts) {
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        for (DropReason reason : DropReason.values()) {
+            dropped.put(reason.label(), counts.dropped().get(reason));
+        }
+        return new NodeStatus.ServicePeer(counts.peer(), counts.publicKey(), counts.slot(), counts.allowed(),
+                counts.allowedAsReply(), dropped);
+    }
+
+    @Override
     public void updatePeers(List<Peer> peers) {
         access.updatePeers(peers.stream().map(MeshPeer::of).toList());
     }
@@ -69,6 +92,7 @@ final class ServiceAccessControl implements ServiceControl {
         // Replies to flows this node started are allowed too: counted with the rest.
         metrics.registerPacketsAllowed(() -> access.filter().totalAllowed() + access.filter().totalAllowedAsReply());
         metrics.registerPacketsDropped(this::droppedByReason);
+        metrics.registerServicePolicyGeneration(() -> access.filter().generation());
     }
 
     private Map<String, Long> droppedByReason() {

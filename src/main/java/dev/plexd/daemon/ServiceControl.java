@@ -1,6 +1,7 @@
 package dev.plexd.daemon;
 
 import dev.plexd.api.Peer;
+import dev.plexd.daemon.api.NodeStatus;
 import dev.plexd.daemon.metrics.DaemonMetrics;
 import dev.plexd.service.InboundFilter;
 
@@ -21,6 +22,9 @@ public interface ServiceControl extends AutoCloseable {
 
     /** Errors of the files that failed to load, as {@code file:line: message}; empty when all loaded. */
     List<String> errors();
+
+    /** The {@code services} object of {@code /v1/status}: load state, policy in force, per-peer counts. */
+    NodeStatus.Services status();
 
     /**
      * The mesh's peers changed (restored at start, then after each reconcile that changed them):

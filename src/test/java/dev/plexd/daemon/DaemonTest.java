@@ -220,6 +220,12 @@ class DaemonTest {
             }
 
             @Override
+            public NodeStatus.Services status() {
+                return new NodeStatus.Services(true, false, "userspace", "etc", true, "allow", 0, 0, 0, 1, null, null,
+                        errors(), List.of(), List.of());
+            }
+
+            @Override
             public void close() {
             }
         };

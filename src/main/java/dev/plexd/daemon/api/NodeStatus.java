@@ -2,6 +2,7 @@ package dev.plexd.daemon.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /v1/status}.
@@ -43,7 +44,45 @@ public record NodeStatus(String version, Instant startedAt, Identity node, Strin
     public record Enforcement(boolean policyEnabled, String firewallBackend, String chain, String wireguardMode) {
     }
 
-    /** @param errors service policy files that failed to load ({@code file:line: message}) */
-    public record Services(boolean enabled, List<String> errors) {
+    /**
+     * Service access control ({@code services/} policies). While it is disabled (or not started
+     * yet) the other fields are empty (null, zero, empty lists).
+     *
+     * @param ok            whether the last reload (files, peer directory, kernel rules) succeeded;
+     *                      when false the last good policy is still in force
+     * @param mode          {@code userspace} (filter at the decrypt → TUN boundary) or {@code kernel} (nftables)
+     * @param configured    whether {@code services/} exists (without it everything is allowed)
+     * @param defaultAction of the policy in force: {@code allow} or {@code deny}
+     * @param rules         rules in force, across all files
+     * @param generation    the filter snapshot in force; increments on every reload and slot change
+     * @param lastAttempt   when a reload was last attempted, null before the first
+     * @param lastSuccess   when a reload last succeeded, null if none has
+     * @param errors        the last attempt's problems, one {@code file:line: message (token)} each
+     * @param warnings      problems that did not stop the reload
+     * @param peers         the userspace filter's counts for each bound peer (empty in kernel mode)
+     */
+    public record Services(boolean enabled, boolean ok, String mode, String configDir, boolean configured,
+                           String defaultAction, int rules, int peerFiles, int orgFiles, long generation,
+                           Instant lastAttempt, Instant lastSuccess, List<String> errors, List<String> warnings,
+                           List<ServicePeer> peers) {
+
+        /** Disabled, or enabled but not started yet ({@code ok} false: no policy loaded so far). */
+        public static Services notRunning(boolean enabled) {
+            return new Services(enabled, !enabled, null, null, false, null, 0, 0, 0, 0, null, null, List.of(),
+                    List.of(), List.of());
+        }
+    }
+
+    /**
+     * One bound peer's packet counts in the userspace service filter, since the peer was bound.
+     *
+     * @param peer           node ID when the control plane describes the peer, else its public key
+     * @param allowed        packets the rules allowed
+     * @param allowedAsReply UDP packets the rules deny that passed as replies to flows this node started
+     * @param dropped        per reason ({@code policy}, {@code unclassified}, {@code fragment},
+     *                       {@code malformed}, {@code unknown_peer}, {@code error}), every reason present
+     */
+    public record ServicePeer(String peer, String publicKey, int slot, long allowed, long allowedAsReply,
+                              Map<String, Long> dropped) {
     }
 }

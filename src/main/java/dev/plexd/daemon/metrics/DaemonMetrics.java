@@ -105,6 +105,13 @@ public final class DaemonMetrics {
                 .callback(cb -> cb.call(errors.getAsDouble())).register(registry);
     }
 
+    /** The service filter snapshot in force: advances on every reload (files, SIGHUP, API) and slot change. */
+    public void registerServicePolicyGeneration(DoubleSupplier generation) {
+        GaugeWithCallback.builder().name("plexd_service_policy_generation")
+                .help("Service filter snapshot in force (advances on every reload and peer slot change)")
+                .callback(cb -> cb.call(generation.getAsDouble())).register(registry);
+    }
+
     /** Firewall drift checks that found rules changed outside plexd and restored them. */
     public void registerFirewallDriftRepairs(DoubleSupplier repairs) {
         CounterWithCallback.builder().name("plexd_firewall_drift_repairs_total")

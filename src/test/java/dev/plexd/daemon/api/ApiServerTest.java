@@ -51,7 +51,11 @@ class ApiServerTest {
             new NodeStatus.ControlPlane(null, "local"), true,
             new NodeStatus.Reconcile(Instant.parse("2026-01-01T00:01:00Z"), "applied", 12, null, Instant.parse("2026-01-01T00:01:00Z")),
             new NodeStatus.Counts(3, 2, 2, 1, 4), new NodeStatus.Enforcement(true, "nftables", "plexd-mesh", "userspace"),
-            new NodeStatus.Services(true, List.of("services/global.policy:3: unknown protocol (icmp)")), "info");
+            new NodeStatus.Services(true, false, "userspace", "/etc/plexd", true, "deny", 5, 1, 0, 7,
+                    Instant.parse("2026-01-01T00:02:00Z"), Instant.parse("2026-01-01T00:01:30Z"),
+                    List.of("services/global.policy:3: unknown protocol (icmp)"), List.of(),
+                    List.of(new NodeStatus.ServicePeer("beta", "YmV0YQ==", 0, 10, 2, Map.of("policy", 3L, "malformed", 0L)))),
+            "info");
 
     final StatusSource source = new StatusSource() {
         @Override
@@ -148,7 +152,19 @@ class ApiServerTest {
         assertThat(json.at("/counts/peers_configured").asInt()).isEqualTo(2);
         assertThat(json.at("/counts/firewall_rules").asInt()).isEqualTo(4);
         assertThat(json.at("/enforcement/firewall_backend").asText()).isEqualTo("nftables");
-        assertThat(json.at("/services/errors/0").asText()).contains("global.policy:3");
+        // The service status an operator reads: names as docs/service-access.md lists them.
+        assertThat(fieldNames(json.at("/services"))).containsExactly("enabled", "ok", "mode", "config_dir", "configured",
+                "default_action", "rules", "peer_files", "org_files", "generation", "last_attempt", "last_success",
+                "errors", "warnings", "peers");
+        assertThat(json.at("/services/ok").asBoolean()).isFalse();
+        assertThat(json.at("/services/mode").asText()).isEqualTo("userspace");
+        assertThat(json.at("/services/generation").asLong()).isEqualTo(7);
+        assertThat(json.at("/services/last_success").asText()).isEqualTo("2026-01-01T00:01:30Z");
+        assertThat(json.at("/services/errors/0").asText()).isEqualTo("services/global.policy:3: unknown protocol (icmp)");
+        assertThat(fieldNames(json.at("/services/peers/0"))).containsExactly("peer", "public_key", "slot", "allowed",
+                "allowed_as_reply", "dropped");
+        assertThat(json.at("/services/peers/0/allowed_as_reply").asLong()).isEqualTo(2);
+        assertThat(json.at("/services/peers/0/dropped/policy").asLong()).isEqualTo(3);
         assertThat(Json.MAPPER.readValue(body(response), NodeStatus.class)).isEqualTo(STATUS);
     }
 
@@ -305,5 +321,11 @@ class ApiServerTest {
         var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"gamma\"");
+    }
+
+    private static List<String> fieldNames(com.fasterxml.jackson.databind.JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }
