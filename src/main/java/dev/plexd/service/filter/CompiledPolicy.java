@@ -26,7 +26,7 @@ final class CompiledPolicy {
     private static final int UNKNOWN_PEER = DropReason.UNKNOWN_PEER.code();
 
     private static final int TCP = IpHeaders.TCP;
-    private static final int TCP_SYN = 0x02;
+    private static final int TCP_RST = 0x04;
     private static final int TCP_ACK = 0x10;
 
     private static final int TABLE_SHIFT = 7; // PROTOCOLS * BLOCKS = 128 entries per policy
@@ -132,10 +132,14 @@ final class CompiledPolicy {
         // No branch on the protocol or on the verdict from here: both are unpredictable in mixed traffic.
         int l4 = IpHeaders.transport(headers);
         int tcpMask = (IpHeaders.protocol(headers) >>> 4) - 1; // -1 for TCP (6), 0 for UDP (17)
-        // Only the bare SYN that opens a TCP connection is judged: replies to connections this node
-        // opened carry ACK, and the receiving stack resets any other segment that has no connection.
+        // A TCP segment with ACK or RST passes unjudged: it belongs to a connection the stack knows
+        // (replies to connections this node opened carry ACK), or the stack answers it with RST
+        // (ACK) or ignores it (RST) whether or not the port listens, so it reveals nothing. Every
+        // other segment (SYN, FIN, NULL, XMAS, ...) is judged by its port: Linux discards such a
+        // segment silently at a listening socket but resets it on a closed port, so passing it
+        // would let a denied peer scan ports.
         int flags = packet[l4 + (IpHeaders.TCP_FLAGS & tcpMask)];
-        if ((((flags & (TCP_SYN | TCP_ACK)) ^ TCP_SYN) & tcpMask) != 0) {
+        if ((flags & (TCP_ACK | TCP_RST) & tcpMask) != 0) {
             return ALLOWED;
         }
         int ports = IpHeaders.int32(packet, l4);

@@ -40,8 +40,8 @@ import java.util.function.LongSupplier;
  * UDP flows this node starts are kept in a fixed table ({@link UdpFlows}), and a UDP packet the
  * policy denies passes when it is the reply of such a flow (same peer, its source is the flow's
  * destination, its destination port the flow's source port) within {@link UdpFlows#TIMEOUT_NANOS}.
- * Those are counted apart ({@link #allowedAsReply}). TCP replies pass without state (only the
- * opening SYN is judged).
+ * Those are counted apart ({@link #allowedAsReply}). TCP replies pass without state: a segment
+ * with ACK or RST passes, every other one (SYN, FIN, NULL, XMAS, ...) is judged by its port.
  */
 public final class ServiceFilter implements InboundFilter {
 

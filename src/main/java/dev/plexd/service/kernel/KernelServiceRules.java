@@ -29,9 +29,13 @@ import java.util.regex.Pattern;
  * {@code input}; the network-policy firewall's table {@code inet plexd} is separate, and a packet
  * must pass both. Each distinct effective policy is one chain holding a port → verdict map per
  * protocol, compiled from the same {@link PortVerdicts} the userspace filter uses, so both modes
- * decide alike: ICMP passes, TCP/UDP by destination port, later fragments by the protocol's
- * uniform verdict or else the default (nftables cannot read their port), other protocols and
- * unknown sources the default. Every change is one {@code nft -f -} transaction that replaces the
+ * decide alike: ICMP passes, TCP/UDP by destination port, other protocols and unknown sources
+ * the default. Two differences come from conntrack, which the {@code ct state} rule loads: its
+ * defragmentation reassembles IPv4 and IPv6 datagrams before the input hook, so the rules judge a
+ * fragmented datagram whole, by its port (the userspace filter sees fragments and has no port for
+ * the later ones); and every TCP segment that is not part of a tracked connection is judged by its
+ * port whatever its flags (the userspace filter passes segments with ACK or RST unjudged).
+ * Every change is one {@code nft -f -} transaction that replaces the
  * whole table; the last applied text is kept in memory, so an unchanged policy is not re-applied.
  */
 public final class KernelServiceRules {

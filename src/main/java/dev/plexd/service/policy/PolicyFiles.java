@@ -24,6 +24,7 @@ import java.util.Optional;
 public final class PolicyFiles {
 
     private static final String LOCK_FILE = ".services.lock";
+    private static final String POLICY = ".policy";
 
     private final Path configDir;
 
@@ -42,8 +43,8 @@ public final class PolicyFiles {
     public record Target(Scope scope, String name) {
 
         /**
-         * @throws IllegalArgumentException when the name is not a safe file name (a public key in
-         *                                  standard base64 is turned into its URL-safe file name)
+         * @throws IllegalArgumentException when the name is not a safe file name (a public key, in
+         *                                  any of its spellings, becomes its URL-safe file name)
          */
         public Target {
             if (scope != Scope.GLOBAL) {
@@ -55,7 +56,10 @@ public final class PolicyFiles {
             }
         }
 
-        /** The file, relative to the config directory. */
+        /**
+         * The file, relative to the config directory: for a public key always its URL-safe name,
+         * whichever spelling was given (see {@link PolicyFiles#fileOf} for files named otherwise).
+         */
         public String file() {
             return switch (scope) {
                 case GLOBAL -> PolicySet.GLOBAL_FILE;
@@ -73,7 +77,9 @@ public final class PolicyFiles {
             if (name == null) {
                 return null;
             }
-            if (scope == Scope.PEER && !Names.isSafe(name) && Names.canonicalKey(name) != null) {
+            // Every spelling of a key (standard or URL-safe, padded or not) is one file, so that
+            // "allow --peer <standard key>" and "remove --peer <URL-safe key>" edit the same one.
+            if (scope == Scope.PEER && Names.canonicalKey(name) != null) {
                 return Names.fileNameForKey(name);
             }
             return Names.isSafe(name) ? name : null;
@@ -93,9 +99,10 @@ public final class PolicyFiles {
      */
     public Added addRule(Target target, Rule rule) throws IOException, PolicyException {
         try (Lock _ = lock()) {
-            Path file = configDir.resolve(target.file());
+            String relative = fileOf(target);
+            Path file = configDir.resolve(relative);
             byte[] current = readIfExists(file);
-            List<SourcedRule> existing = PolicyLoader.parseRules(target.file(), current);
+            List<SourcedRule> existing = PolicyLoader.parseRules(relative, current);
             if (existing.stream().anyMatch(sourced -> sourced.rule().equals(rule))) {
                 return new Added(false, Optional.empty());
             }
@@ -105,7 +112,7 @@ public final class PolicyFiles {
                 text += "\n";
             }
             byte[] updated = (text + rule + "\n").getBytes(StandardCharsets.UTF_8);
-            PolicyLoader.parseRules(target.file(), updated);
+            PolicyLoader.parseRules(relative, updated);
             writeAtomically(file, updated);
             return new Added(true, shadow);
         }
@@ -119,9 +126,10 @@ public final class PolicyFiles {
      */
     public boolean removeRule(Target target, Rule rule) throws IOException, PolicyException {
         try (Lock _ = lock()) {
-            Path file = configDir.resolve(target.file());
+            String relative = fileOf(target);
+            Path file = configDir.resolve(relative);
             byte[] current = readIfExists(file);
-            List<SourcedRule> existing = PolicyLoader.parseRules(target.file(), current);
+            List<SourcedRule> existing = PolicyLoader.parseRules(relative, current);
             List<Integer> lines = existing.stream().filter(sourced -> sourced.rule().equals(rule))
                     .map(SourcedRule::line).toList();
             if (lines.isEmpty()) {
@@ -141,6 +149,37 @@ public final class PolicyFiles {
             }
             return true;
         }
+    }
+
+    /**
+     * The file an edit of {@code target} reads and writes, relative to the config directory:
+     * {@link Target#file()}, except for a public key whose only existing file is named by another
+     * spelling of it (standard base64, or without padding: written by hand or by an older CLI,
+     * and loaded by the daemon all the same). That file is edited where it is, so its rules are
+     * still found. Two or more files for the same key are refused: which one to edit is unclear.
+     *
+     * @throws PolicyException when several files in {@code services/peer/} name the same key
+     */
+    private String fileOf(Target target) throws IOException, PolicyException {
+        String key = target.scope() == Scope.PEER ? Names.canonicalKey(target.name()) : null;
+        if (key == null) {
+            return target.file();
+        }
+        List<String> spellings = new ArrayList<>();
+        for (Path file : list(configDir.resolve(PolicySet.SERVICES_DIR).resolve("peer"))) {
+            String fileName = file.getFileName().toString();
+            String name = fileName.substring(0, Math.max(0, fileName.length() - POLICY.length()));
+            if (fileName.endsWith(POLICY) && key.equals(Names.canonicalKey(name))) {
+                spellings.add(name);
+            }
+        }
+        if (spellings.size() > 1) {
+            spellings.sort(null);
+            throw new PolicyException(new PolicyError(PolicySet.SERVICES_DIR + "/peer", 0,
+                    "several files name the same public key, merge them into " + target.file(),
+                    String.join(", ", spellings.stream().map(name -> name + POLICY).toList())));
+        }
+        return spellings.isEmpty() ? target.file() : PolicySet.peerFile(spellings.getFirst());
     }
 
     /** Writes {@code services/default}. */

@@ -4,6 +4,8 @@ import dev.plexd.Main;
 import dev.plexd.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -192,6 +194,77 @@ class ServiceCliTest {
         assertThat(ok("check", key, "tcp", "22")).isEqualTo("allow (services/peer/" + urlSafe + ".policy:1: allow tcp 22)\n");
         // A URL-safe key may start with "-": "--" ends the options.
         assertThat(ok("check", "--", urlSafe, "tcp", "22")).startsWith("allow");
+    }
+
+    /** A key whose standard base64 holds {@code +} (and {@code /} when asked), starting with a letter. */
+    private static byte[] keyWithPlus(boolean slashToo) {
+        byte[] bytes = new byte[32];
+        for (int i = 3; i < 30; i += 3) { // fb ef be encodes as "++++"
+            bytes[i] = (byte) 0xfb;
+            bytes[i + 1] = (byte) 0xef;
+            bytes[i + 2] = (byte) 0xbe;
+        }
+        if (slashToo) {
+            bytes[30] = (byte) 0xff; // "//" within the last group
+            bytes[31] = (byte) 0xff;
+        }
+        return bytes;
+    }
+
+    @ParameterizedTest(name = "slash too: {0}")
+    @ValueSource(booleans = {false, true})
+    void everySpellingOfAKeyEditsAndReadsOneUrlSafeFile(boolean slashToo) throws Exception {
+        byte[] bytes = keyWithPlus(slashToo);
+        String standard = Base64.getEncoder().encodeToString(bytes);
+        String urlSafe = Base64.getUrlEncoder().encodeToString(bytes);
+        String urlSafeUnpadded = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        assertThat(standard).contains("+").startsWith("A");
+        assertThat(standard.contains("/")).isEqualTo(slashToo);
+        String file = "services/peer/" + urlSafe + ".policy";
+
+        ok("default", "deny");
+        assertThat(ok("allow", "--peer", standard, "tcp", "22")).isEqualTo("Rule added (peer '" + standard + "'): allow tcp 22\n");
+        assertThat(ok("deny", "--peer", urlSafeUnpadded, "tcp", "23")).isEqualTo("Rule added (peer '" + urlSafeUnpadded + "'): deny tcp 23\n");
+        assertThat(ok("allow", "--peer", urlSafe, "tcp", "22")).isEqualTo("Rule already present (peer '" + urlSafe + "'): allow tcp 22\n");
+        try (var files = Files.list(configDir.resolve("services/peer"))) {
+            assertThat(files.map(path -> path.getFileName().toString())).containsExactly(urlSafe + ".policy");
+        }
+        assertThat(file("peer/" + urlSafe + ".policy")).isEqualTo("allow tcp 22\ndeny tcp 23\n");
+        for (String spelling : List.of(standard, urlSafe, urlSafeUnpadded)) {
+            assertThat(ok("check", spelling, "tcp", "22")).isEqualTo("allow (" + file + ":1: allow tcp 22)\n");
+            assertThat(ok("show", spelling)).contains("Peer files: " + file, "TCP allowed: 22\n");
+        }
+        assertThat(ok("remove", "--peer", urlSafe, "allow", "tcp", "22")).isEqualTo("Rule removed (peer '" + urlSafe + "'): allow tcp 22\n");
+        assertThat(ok("remove", "--peer", standard, "deny", "tcp", "23")).isEqualTo("Rule removed (peer '" + standard + "'): deny tcp 23\n");
+        assertThat(configDir.resolve(file)).doesNotExist();
+
+        ok("allow", "--peer", standard, "tcp", "22");
+        assertThat(ok("reset")).isEqualTo("Service policies reset (default: allow all)\n");
+        assertThat(configDir.resolve(file)).doesNotExist();
+    }
+
+    @Test
+    void aPeerFileNamedByTheStandardKeyIsStillFoundAndTwoFilesForOneKeyAreRefused() throws Exception {
+        byte[] bytes = keyWithPlus(false);
+        String standard = Base64.getEncoder().encodeToString(bytes);
+        String urlSafe = Base64.getUrlEncoder().encodeToString(bytes);
+        Path legacy = configDir.resolve("services/peer/" + standard + ".policy");
+        Files.createDirectories(legacy.getParent());
+        Files.writeString(legacy, "allow tcp 22\n"); // by hand, or by an older CLI
+
+        assertThat(ok("allow", "--peer", urlSafe, "tcp", "80")).isEqualTo("Rule added (peer '" + urlSafe + "'): allow tcp 80\n");
+        assertThat(Files.readString(legacy)).isEqualTo("allow tcp 22\nallow tcp 80\n");
+        assertThat(configDir.resolve("services/peer/" + urlSafe + ".policy")).doesNotExist();
+        assertThat(ok("check", urlSafe, "tcp", "80")).isEqualTo("allow (services/peer/" + standard + ".policy:2: allow tcp 80)\n");
+        assertThat(ok("remove", "--peer", urlSafe, "allow", "tcp", "22")).isEqualTo("Rule removed (peer '" + urlSafe + "'): allow tcp 22\n");
+        assertThat(Files.readString(legacy)).isEqualTo("allow tcp 80\n");
+
+        Files.writeString(configDir.resolve("services/peer/" + urlSafe + ".policy"), "deny tcp 80\n");
+        CliRun both = plexd("remove", "--peer", standard, "allow", "tcp", "80");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).isEqualTo("services/peer: several files name the same public key, merge them into services/peer/"
+                + urlSafe + ".policy (" + standard + ".policy, " + urlSafe + ".policy)\n");
+        assertThat(Files.readString(legacy)).as("nothing changed").isEqualTo("allow tcp 80\n");
     }
 
     @Test

@@ -38,7 +38,8 @@ import static dev.plexd.service.filter.Packets.l4;
 
 /**
  * The compiled filter agrees with the specification's rule-by-rule evaluation of the parsed files
- * ({@link EffectivePolicy#decide}) on random policies, peers and packets. Seeded: a failure names
+ * ({@link EffectivePolicy#decide}) on random policies, peers and packets, with the filter's
+ * TCP rule on top: a segment with ACK or RST passes unjudged, every other one is judged by its port. Seeded: a failure names
  * its seed, and the same seed reproduces it.
  */
 class FilterPropertyTest {
@@ -97,7 +98,8 @@ class FilterPropertyTest {
             Protocol protocol = random.nextBoolean() ? Protocol.TCP : Protocol.UDP;
             int port = random.nextInt(4) == 0 ? random.nextInt(65_536) : PORTS[random.nextInt(PORTS.length)];
             boolean laterFragment = random.nextInt(8) == 0;
-            byte[] packet = packet(random, protocol, port, laterFragment);
+            int tcpFlags = tcpFlags(random);
+            byte[] packet = packet(random, protocol, port, tcpFlags, laterFragment);
 
             boolean expected;
             String why;
@@ -113,6 +115,9 @@ class FilterPropertyTest {
                     String cacheKey = slot + "/" + protocol;
                     expected = fragmentVerdicts.computeIfAbsent(cacheKey, k -> uniformOrDefault(effective, protocol));
                     why = "later fragment";
+                } else if (protocol == Protocol.TCP && (tcpFlags & (Packets.ACK | Packets.RST)) != 0) {
+                    expected = true;
+                    why = "TCP segment with ACK or RST: not judged";
                 } else {
                     Decision decision = effective.decide(protocol, port);
                     expected = decision.allowed();
@@ -124,6 +129,7 @@ class FilterPropertyTest {
             System.arraycopy(packet, 0, buffer, offset, packet.length);
             if (filter.allowInbound(slot, buffer, offset, packet.length) != expected) {
                 throw new AssertionError("seed " + seed + ", packet " + n + ": slot " + slot + " " + protocol + " port " + port
+                        + (protocol == Protocol.TCP ? String.format(" flags %#04x", tcpFlags) : "")
                         + (laterFragment ? " later fragment" : "") + " should be " + (expected ? "allowed" : "dropped")
                         + " (" + why + ")");
             }
@@ -141,9 +147,18 @@ class FilterPropertyTest {
         return first;
     }
 
-    private static byte[] packet(Random random, Protocol protocol, int port, boolean laterFragment) {
+    /**
+     * TCP flags: the common segments (SYN, ACK, SYN+ACK, FIN+ACK, RST, RST+ACK, PSH+ACK), the scan
+     * probes (FIN, NULL, XMAS, SYN+FIN), and any byte at all.
+     */
+    private static int tcpFlags(Random random) {
+        int[] shapes = {0x02, 0x10, 0x12, 0x11, 0x04, 0x14, 0x18, 0x01, 0x00, 0x29, 0x03};
+        return random.nextInt(4) == 0 ? random.nextInt(256) : shapes[random.nextInt(shapes.length)];
+    }
+
+    private static byte[] packet(Random random, Protocol protocol, int port, int tcpFlags, boolean laterFragment) {
         int transport = protocol == Protocol.TCP ? TCP : UDP;
-        byte[] l4 = l4(transport, port, random.nextInt(20));
+        byte[] l4 = l4(transport, port, random.nextInt(20), tcpFlags);
         if (random.nextBoolean()) {
             if (laterFragment) {
                 return ipv4(transport, 4 * random.nextInt(11), 1 + random.nextInt(1000), random.nextBoolean(), l4);

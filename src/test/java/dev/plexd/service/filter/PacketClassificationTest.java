@@ -6,6 +6,8 @@ import dev.plexd.service.policy.ServicesDir;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -74,18 +76,32 @@ class PacketClassificationTest {
         assertThat(dropReason(ipv4(TCP, 53))).isEqualTo(DropReason.POLICY);
     }
 
+    /** Scans Linux answers on a closed port but not on a listening one: each is judged by its port. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"SYN, 0x02", "FIN, 0x01", "NULL, 0x00", "XMAS (FIN+PSH+URG), 0x29", "SYN+FIN, 0x03", "SYN+PSH, 0x0a",
+            "everything but ACK and RST, 0xeb"})
+    void aTcpSegmentWithNeitherAckNorRstIsJudgedByItsPort(String name, String flags) {
+        int bits = Integer.decode(flags);
+        assertThat(dropReason(ipv4(TCP, 0, 0, false, l4(TCP, 23, 0, bits)))).as("IPv4 to a denied port").isEqualTo(DropReason.POLICY);
+        assertThat(dropReason(ipv6(TCP, l4(TCP, 41000, 0, bits)))).as("IPv6 to a denied port").isEqualTo(DropReason.POLICY);
+        assertThat(allows(ipv4(TCP, 0, 0, false, l4(TCP, 22, 0, bits)))).as("IPv4 to an allowed port").isTrue();
+        assertThat(allows(ipv6(TCP, l4(TCP, 22, 0, bits)))).as("IPv6 to an allowed port").isTrue();
+    }
+
+    /** The stack answers these (or ignores them) the same whether or not the port listens: they reveal nothing. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"ACK, 0x10", "SYN+ACK, 0x12", "RST, 0x04", "RST+ACK, 0x14", "FIN+ACK, 0x11", "PSH+ACK, 0x18", "SYN+RST, 0x06",
+            "every flag, 0xff"})
+    void aTcpSegmentWithAckOrRstPassesWithoutAPortCheck(String name, String flags) {
+        int bits = Integer.decode(flags);
+        assertThat(allows(ipv4(TCP, 0, 0, false, l4(TCP, 23, 0, bits)))).as("IPv4 to a denied port").isTrue();
+        assertThat(allows(ipv6(TCP, l4(TCP, 41000, 0, bits)))).as("IPv6 to a denied port").isTrue();
+        assertThat(filter.allowed(SLOT)).isEqualTo(2);
+    }
+
     @Test
-    void onlyTheSynThatOpensATcpConnectionIsJudged() {
-        byte[] reply = l4(TCP, 41000, 0);
-        reply[13] = 0x12; // SYN+ACK: the answer to a connection this node opened
-        assertThat(allows(ipv4(TCP, 0, 0, false, reply))).as("SYN+ACK to an ephemeral port").isTrue();
-        reply[13] = 0x10; // ACK: data of an established connection
-        assertThat(allows(ipv4(TCP, 0, 0, false, reply))).as("ACK to an ephemeral port").isTrue();
-        byte[] synWithFin = l4(TCP, 41000, 0);
-        synWithFin[13] = 0x03;
-        assertThat(dropReason(ipv4(TCP, 0, 0, false, synWithFin))).as("SYN without ACK is judged").isEqualTo(DropReason.POLICY);
-        byte[] udpReply = l4(UDP, 41000, 0);
-        assertThat(dropReason(ipv4(UDP, 0, 0, false, udpReply))).as("UDP has no connection to belong to").isEqualTo(DropReason.POLICY);
+    void udpHasNoConnectionToBelongTo() {
+        assertThat(dropReason(ipv4(UDP, 0, 0, false, l4(UDP, 41000, 0)))).isEqualTo(DropReason.POLICY);
     }
 
     @Test

@@ -17,11 +17,24 @@ final class Packets {
     static final int FRAGMENT = 44;
     static final int DESTINATION_OPTIONS = 60;
 
+    /** TCP flag bits (byte 13 of the TCP header). */
+    static final int FIN = 0x01;
+    static final int SYN = 0x02;
+    static final int RST = 0x04;
+    static final int PSH = 0x08;
+    static final int ACK = 0x10;
+    static final int URG = 0x20;
+
     private Packets() {
     }
 
-    /** A transport header with the given destination port (8 bytes for UDP, 20 for TCP) plus payload. */
+    /** A transport header with the given destination port (8 bytes for UDP, 20 for TCP: a bare SYN) plus payload. */
     static byte[] l4(int protocol, int dstPort, int payload) {
+        return l4(protocol, dstPort, payload, SYN);
+    }
+
+    /** As {@link #l4(int, int, int)}, with the given TCP flags (ignored for UDP). */
+    static byte[] l4(int protocol, int dstPort, int payload, int tcpFlags) {
         int header = protocol == TCP ? 20 : 8;
         byte[] bytes = new byte[header + payload];
         bytes[0] = (byte) 0xc3; // source port 50000
@@ -30,7 +43,7 @@ final class Packets {
         bytes[3] = (byte) dstPort;
         if (protocol == TCP) {
             bytes[12] = 0x50; // data offset 5
-            bytes[13] = 0x02; // SYN
+            bytes[13] = (byte) tcpFlags;
         }
         return bytes;
     }

@@ -187,6 +187,37 @@ class ServiceFilterTest {
         assertThat(logs.events()).extracting(ILoggingEvent::getFormattedMessage).containsExactly("service filter dropped a packet");
     }
 
+    /**
+     * Under "deny all" a denied peer learns nothing from stealth scans: FIN, NULL and XMAS probes
+     * are dropped (Linux would answer them with RST on a closed port only), while ACK, SYN+ACK and
+     * RST pass (the stack answers or ignores them alike on every port).
+     */
+    @Test
+    void underDenyAllStealthScansOfADeniedPortAreDroppedAndCounted() throws Exception {
+        filter.install(services().global("deny all\n").peer("node-1", "allow tcp 22\n").load(),
+                PeerDirectory.of(List.of(new MeshPeer("node-1", key(1), null, List.of()),
+                        new MeshPeer("node-2", key(2), null, List.of()))));
+        filter.bindSlot(1, key(1));
+        filter.bindSlot(2, key(2));
+        int fin = Packets.FIN;
+        int xmas = Packets.FIN | Packets.PSH | Packets.URG;
+        for (int flags : new int[]{fin, 0, xmas}) {
+            assertThat(judge(2, ipv4(TCP, 0, 0, false, Packets.l4(TCP, 22, 0, flags)))).as("flags %#x from the denied peer", flags).isFalse();
+            assertThat(judge(2, Packets.ipv6(TCP, Packets.l4(TCP, 22, 0, flags)))).as("IPv6, flags %#x", flags).isFalse();
+            assertThat(judge(1, ipv4(TCP, 0, 0, false, Packets.l4(TCP, 22, 0, flags)))).as("flags %#x to an allowed port", flags).isTrue();
+        }
+        assertThat(filter.dropped(2, DropReason.POLICY)).isEqualTo(6);
+        for (int flags : new int[]{Packets.SYN | Packets.ACK, Packets.RST, Packets.ACK}) {
+            assertThat(judge(2, ipv4(TCP, 0, 0, false, Packets.l4(TCP, 22, 0, flags)))).as("flags %#x pass", flags).isTrue();
+        }
+        assertThat(filter.allowed(2)).isEqualTo(3);
+        filter.logDrops();
+        assertThat(logs.events()).filteredOn(event -> event.getFormattedMessage().equals("service filter dropped a packet"))
+                .hasSize(6)
+                .allSatisfy(event -> assertThat(LogCapture.fields(event))
+                        .containsEntry("peer", "node-2").containsEntry("reason", "policy"));
+    }
+
     @Test
     void aFailedInstallKeepsTheLastGoodPolicy() throws Exception {
         filter.install(services().defaultAction("deny").global("allow tcp 22\n").load(), PeerDirectory.EMPTY);

@@ -3,6 +3,8 @@ package dev.plexd.service.filter;
 import dev.plexd.service.MeshPeer;
 import dev.plexd.service.PeerDirectory;
 import dev.plexd.service.policy.ServicesDir;
+import dev.plexd.testing.LogCapture;
+import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * branch, and the UDP flow table on both sides (recording outbound flows, passing their replies).
  */
 class ZeroAllocationTest {
+
+    private static final int DECISIONS = 1_000_000;
+    private static final int CHUNKS = 20;
 
     @TempDir
     Path configDir;
@@ -62,19 +67,46 @@ class ZeroAllocationTest {
         };
         int[] slots = {1, 2, 7};
 
-        for (int round = 0; round < 3; round++) {
-            run(filter, packets, sent, slots, 300_000); // warm up: let the JIT compile the paths
-        }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long baseline = threads.getCurrentThreadAllocatedBytes();
-        baseline = threads.getCurrentThreadAllocatedBytes() - baseline; // cost of the measurement itself
-        long before = threads.getCurrentThreadAllocatedBytes();
-        long allowed = run(filter, packets, sent, slots, 1_000_000);
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before - baseline;
+        try (LogCapture logs = LogCapture.of(ServiceFilter.class)) {
+            for (int round = 0; round < 3; round++) {
+                measure(filter, packets, sent, slots, threads, 0); // warm up: let the JIT compile the paths, sampling included
+            }
+            logs.clear();
+            long baseline = threads.getCurrentThreadAllocatedBytes();
+            baseline = threads.getCurrentThreadAllocatedBytes() - baseline; // cost of the measurement itself
+            long[] result = measure(filter, packets, sent, slots, threads, baseline);
+            long allowed = result[0];
+            long allocated = result[1];
 
-        assertThat(allowed).isBetween(1L, 999_999L);
-        assertThat(allocated).as("bytes allocated by 1,000,000 decisions and outbound packets").isZero();
-        assertThat(filter.totalAllowedAsReply()).as("replies were recognised").isPositive();
+            assertThat(allowed).isBetween(1L, DECISIONS - 1L);
+            assertThat(allocated).as("bytes allocated by 1,000,000 decisions (drops sampled included) and outbound packets").isZero();
+            assertThat(filter.totalAllowedAsReply()).as("replies were recognised").isPositive();
+            // Every chunk sampled a full second's budget of drops inside the measured window.
+            assertThat(logs.messages(Level.INFO)).filteredOn("service filter dropped a packet"::equals)
+                    .hasSize(CHUNKS * DropLog.LINES_PER_SECOND);
+        }
+    }
+
+    /**
+     * Runs {@link #DECISIONS} in {@link #CHUNKS}, draining the drop log between chunks as the
+     * daemon's once-a-second task does (that formats and logs, so it allocates: outside the
+     * measured windows). Each drain opens a new budget, so the first drops of every chunk run
+     * {@code DropLog.sample} inside a measured window.
+     *
+     * @return the packets allowed, and the bytes allocated inside the windows
+     */
+    private static long[] measure(ServiceFilter filter, byte[][] packets, byte[][] sent, int[] slots,
+                                  com.sun.management.ThreadMXBean threads, long baseline) {
+        long allowed = 0;
+        long allocated = 0;
+        for (int chunk = 0; chunk < CHUNKS; chunk++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            allowed += run(filter, packets, sent, slots, DECISIONS / CHUNKS);
+            allocated += threads.getCurrentThreadAllocatedBytes() - before - baseline;
+            filter.logDrops();
+        }
+        return new long[]{allowed, allocated};
     }
 
     private static long run(ServiceFilter filter, byte[][] packets, byte[][] sent, int[] slots, int decisions) {

@@ -160,6 +160,63 @@ class KernelServiceRulesTest {
         }
     }
 
+    /**
+     * The {@code ct state} rule loads conntrack, whose defragmentation reassembles IPv4 and IPv6
+     * datagrams before the input hook: the chain sees the whole datagram and judges it by its
+     * port, so a datagram larger than the link MTU reaches an allowed port and not a denied one.
+     */
+    @Test
+    @Privileged(tools = {"ip", "nft"})
+    void fragmentedDatagramsAreReassembledBeforeTheRulesAndJudgedByPort() throws Exception {
+        String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        String meshIf = "pxs" + suffix + "n";
+        String peerIf = "pxs" + suffix + "p";
+        try (NetNs node = NetNs.create("sv"); NetNs peers = NetNs.create("sv")) {
+            NetNs.link(node, meshIf, List.of("192.0.2.1/24", "fd00:5::1/64"),
+                    peers, peerIf, List.of("192.0.2.3/24", "fd00:5::3/64"));
+            node.sh("ip", "link", "set", "dev", meshIf, "mtu", "1280");
+            peers.sh("ip", "link", "set", "dev", peerIf, "mtu", "1280");
+            List<DatagramSocket> servers = new ArrayList<>();
+            try {
+                for (int port : new int[]{53, 54}) { // allowed, denied
+                    DatagramSocket server = node.call(() -> new DatagramSocket(port));
+                    servers.add(server);
+                    Thread.ofPlatform().daemon(true).start(() -> echoForever(server));
+                }
+                new KernelServiceRules(node.exec(), meshIf).apply(example3(), peers());
+                long v4Fragments = counter(peers, "/proc/net/snmp", "FragCreates");
+                long v6Fragments = counter(peers, "/proc/net/snmp6", "Ip6FragCreates");
+
+                assertThat(udp(peers, "192.0.2.3", "192.0.2.1", 53, 3000)).as("IPv4, 3000 bytes to an allowed port").isTrue();
+                assertThat(udp(peers, "192.0.2.3", "192.0.2.1", 54, 3000)).as("IPv4, 3000 bytes to a denied port").isFalse();
+                assertThat(udp(peers, "fd00:5::3", "fd00:5::1", 53, 3000)).as("IPv6, 3000 bytes to an allowed port").isTrue();
+                assertThat(udp(peers, "fd00:5::3", "fd00:5::1", 54, 3000)).as("IPv6, 3000 bytes to a denied port").isFalse();
+                // Each datagram really left the peer in fragments (3 at this MTU).
+                assertThat(counter(peers, "/proc/net/snmp", "FragCreates") - v4Fragments).isGreaterThanOrEqualTo(6);
+                assertThat(counter(peers, "/proc/net/snmp6", "Ip6FragCreates") - v6Fragments).isGreaterThanOrEqualTo(6);
+            } finally {
+                for (DatagramSocket server : servers) {
+                    server.close();
+                }
+            }
+        }
+    }
+
+    /** A counter of {@code /proc/net/snmp} ("Ip:" header and value lines) or {@code snmp6} ("name value" lines), in a namespace. */
+    private static long counter(NetNs ns, String file, String name) throws Exception {
+        String[] lines = ns.sh("cat", file).stdout().split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String[] words = lines[i].trim().split("\\s+");
+            if (words.length == 2 && words[0].equals(name)) {
+                return Long.parseLong(words[1]);
+            }
+            if (words[0].equals("Ip:") && i + 1 < lines.length && List.of(words).contains(name)) {
+                return Long.parseLong(lines[i + 1].trim().split("\\s+")[List.of(words).indexOf(name)]);
+            }
+        }
+        throw new AssertionError(name + " not in " + file);
+    }
+
     @Test
     @Privileged(tools = {"ip", "nft"})
     void serviceAccessKeepsTheKernelTableInStepWithTheFilesAndFailsClosed() throws Exception {
@@ -232,14 +289,20 @@ class KernelServiceRulesTest {
     }
 
     private static boolean udp(NetNs from, String source, String target, int port) throws Exception {
+        return udp(from, source, target, port, 3);
+    }
+
+    /** Whether a datagram of {@code size} bytes comes back whole from the echo server. */
+    private static boolean udp(NetNs from, String source, String target, int port, int size) throws Exception {
         return from.call(() -> {
             try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(source), 0))) {
                 socket.setSoTimeout(700);
-                byte[] ping = {1, 2, 3};
+                byte[] ping = new byte[size];
+                ThreadLocalRandom.current().nextBytes(ping);
                 socket.send(new DatagramPacket(ping, ping.length, InetAddress.ofLiteral(target), port));
-                DatagramPacket reply = new DatagramPacket(new byte[16], 16);
+                DatagramPacket reply = new DatagramPacket(new byte[size + 1], size + 1);
                 socket.receive(reply);
-                return reply.getLength() == 3;
+                return java.util.Arrays.equals(ping, 0, size, reply.getData(), 0, reply.getLength());
             } catch (SocketTimeoutException e) {
                 return false;
             }
@@ -257,7 +320,7 @@ class KernelServiceRulesTest {
     }
 
     private static void echoForever(DatagramSocket socket) {
-        byte[] buffer = new byte[64];
+        byte[] buffer = new byte[65_536];
         while (!socket.isClosed()) {
             try {
                 DatagramPacket packet = new DatagramPacket(buffer, buffer.length);

@@ -144,12 +144,74 @@ class PolicyLoaderTest {
     }
 
     @Test
-    void tooManyPeerFiles() throws Exception {
+    void peerFilesUpToTheLimitLoadOneMoreIsAnError() throws Exception {
         Path peers = Files.createDirectories(configDir.resolve("services/peer"));
-        for (int i = 0; i <= Limits.MAX_PEER_FILES; i++) {
-            Files.writeString(peers.resolve("n" + i + ".policy"), "");
+        for (int i = 0; i < Limits.MAX_PEER_FILES; i++) {
+            Files.writeString(peers.resolve("n" + i + ".policy"), "allow tcp 22\n");
         }
+        assertThat(PolicyLoader.load(configDir).peers()).hasSize(Limits.MAX_PEER_FILES);
+        Files.writeString(peers.resolve("n" + Limits.MAX_PEER_FILES + ".policy"), "");
         assertThat(errors()).containsExactly("services/peer: too many peer files, at most 4096 (4097)");
+    }
+
+    @Test
+    void orgFilesUpToTheLimitLoadOneMoreIsAnError() throws Exception {
+        // The limit counts .policy and .members files together.
+        Path orgs = Files.createDirectories(configDir.resolve("services/org"));
+        for (int i = 0; i < Limits.MAX_ORG_FILES / 2; i++) {
+            Files.writeString(orgs.resolve("o" + i + ".policy"), "allow tcp " + i + "\n");
+            Files.writeString(orgs.resolve("o" + i + ".members"), "node-" + i + "\n");
+        }
+        PolicySet set = PolicyLoader.load(configDir);
+        assertThat(set.orgs()).hasSize(Limits.MAX_ORG_FILES / 2);
+        assertThat(set.orgMembers()).hasSize(Limits.MAX_ORG_FILES / 2);
+        assertThat(set.orgs().get("o511")).extracting(SourcedRule::origin).containsExactly("services/org/o511.policy:1");
+        assertThat(set.orgMembers().get("o511")).containsExactly("node-511");
+
+        Files.writeString(orgs.resolve("extra.members"), "node-1\n");
+        assertThat(errors()).containsExactly("services/org: too many org files, at most 1024 (1025)");
+    }
+
+    @Test
+    void rulesInAllFilesUpToTheLimitLoadOneMoreIsAnError() throws Exception {
+        // 64 peer files of 1,024 rules each: exactly the limit of 65,536.
+        StringBuilder full = new StringBuilder();
+        for (int i = 0; i < Limits.MAX_RULES_PER_FILE; i++) {
+            full.append(i % 2 == 0 ? "allow" : "deny").append(" tcp ").append(i).append('\n');
+        }
+        int files = Limits.MAX_TOTAL_RULES / Limits.MAX_RULES_PER_FILE;
+        for (int f = 0; f < files; f++) {
+            services().peer("n" + f, full.toString());
+        }
+        PolicySet set = PolicyLoader.load(configDir);
+        assertThat(set.peers().values().stream().mapToInt(List::size).sum()).isEqualTo(Limits.MAX_TOTAL_RULES);
+        assertThat(set.peers().get("n63").getLast().origin()).isEqualTo("services/peer/n63.policy:1024");
+        assertThat(set.peers().get("n63").getLast().rule().toString()).isEqualTo("deny tcp 1023");
+
+        services().global("allow tcp 22\n");
+        assertThat(errors()).containsExactly("services: too many rules in all files, at most 65536 (65537)");
+    }
+
+    @Test
+    void namesUpToTheLengthLimitLoadLongerOnesAreErrors() throws Exception {
+        String longest = "p".repeat(Limits.MAX_NAME_LENGTH);
+        String tooLong = "q".repeat(Limits.MAX_NAME_LENGTH + 1);
+        assertThat(Names.isSafe(longest)).isTrue();
+        assertThat(Names.isSafe(tooLong)).isFalse();
+
+        services().peer(longest, "allow tcp 22\n").org(longest, "allow tcp 80\n").members(longest, "node-1\n")
+                .aliases(longest + " node-1\n");
+        PolicySet set = PolicyLoader.load(configDir);
+        assertThat(set.peers()).containsOnlyKeys(longest);
+        assertThat(set.orgs()).containsOnlyKeys(longest);
+        assertThat(set.orgMembers()).containsOnlyKeys(longest);
+        assertThat(set.aliases()).containsEntry(longest, "node-1");
+
+        services().peer(tooLong, "allow tcp 22\n").org(tooLong, "allow tcp 80\n").aliases(tooLong + " node-1\n");
+        assertThat(errors()).containsExactly(
+                "services/aliases:1: invalid alias name, " + Names.SAFE_NAME_RULE + " (" + tooLong + ")",
+                "services/org/" + tooLong + ".policy: invalid org name, " + Names.SAFE_NAME_RULE + " (" + tooLong + ")",
+                "services/peer/" + tooLong + ".policy: invalid peer name, " + Names.SAFE_NAME_RULE + " (" + tooLong + ")");
     }
 
     @Test
