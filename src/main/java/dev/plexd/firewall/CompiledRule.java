@@ -17,6 +17,11 @@ record CompiledRule(int position, boolean allow, Address src, Address dst, Strin
         return src.family() != Family.ANY ? src.family() : dst.family();
     }
 
+    /** The same rule at another position of a list. */
+    CompiledRule at(int newPosition) {
+        return newPosition == position ? this : new CompiledRule(newPosition, allow, src, dst, protocol, port);
+    }
+
     /** Whether some packet matches both rules. */
     boolean overlaps(CompiledRule other) {
         return src.overlaps(other.src) && dst.overlaps(other.dst) && l4Overlaps(other)
