@@ -28,7 +28,8 @@ record CompiledRule(int position, boolean allow, Address src, Address dst, Strin
                 && (family() == Family.ANY || other.family() == Family.ANY || family() == other.family());
     }
 
-    private boolean l4Overlaps(CompiledRule other) {
+    /** Whether some packet matches both rules' protocol and port. */
+    boolean l4Overlaps(CompiledRule other) {
         if (protocol.isEmpty() || other.protocol.isEmpty()) {
             return true;
         }

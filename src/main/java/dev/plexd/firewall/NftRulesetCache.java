@@ -4,25 +4,37 @@ import dev.plexd.policy.FirewallException;
 import dev.plexd.policy.FirewallRule;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Builds one policy chain's desired state ({@link NftRuleset}) for each new rule list from the
- * previous list's build, so a one-policy change costs little in-process work however many rules
- * there are. Rules equal to the previous list's at its start and end keep what they compiled to
- * (validated rule, set element text, shape); only the rules between are compiled again. The
- * build also says which set elements may have changed ({@link NftTransaction.ElementHint}), so
- * the transaction compares those instead of every element of every set.
+ * previous list's build, so a one-policy change costs in-process work proportional to the change,
+ * not to the list:
  *
- * <p>Still proportional to the list, as cheap passes over data already computed: comparing it
- * with the previous list, layering ({@link Layering}), and grouping elements into sets. The
- * result is exactly that of compiling and building the list from scratch, errors and the
- * skipped-rules warning included: a rule's validation depends on nothing but the rule and the
- * list's interface, and layers and sets are recomputed from all rules.
+ * <ul>
+ *   <li>rules equal to the previous list's at its start and end keep what they compiled to
+ *       (validated rule, set element text, shape); only the rules between are compiled again;</li>
+ *   <li>when the list keeps its length, the {@link LayerTable} relayers only the replaced rules and
+ *       the rules depending on them (otherwise the whole list is layered again);</li>
+ *   <li>when only elements of existing sets change, the previous state is patched: the changed
+ *       sets become {@link OverlaySet}s of the previous ones, the chains stay (otherwise everything
+ *       is rebuilt, as when a layer or match shape appears or disappears);</li>
+ *   <li>the build says which elements may have changed ({@link NftTransaction.ElementHint}), so the
+ *       transaction compares those instead of every element of every set.</li>
+ * </ul>
+ *
+ * What remains proportional to the list are scans of arrays: comparing it with the previous list,
+ * copying per-position primitives, finding the first skipped rule. The result is exactly that of
+ * compiling and building the list from scratch, errors and the skipped-rules warning included: a
+ * rule's validation depends on nothing but the rule and the list's interface.
  */
 final class NftRulesetCache {
 
@@ -44,10 +56,15 @@ final class NftRulesetCache {
 
     private final String chain;
     private Entry[] entries = {};
-    /** Per entry, its layer; -1 when skipped. */
-    private int[] layers = {};
+    /** The layers of {@link #entries}; null before the first build. */
+    private LayerTable table;
+    /** Per entry, its set element's hash (0 for a plain or skipped rule): finds duplicates without reading entries. */
+    private int[] elementHash = {};
+    private int skipped;
     /** The interface every rule of the last list names; null when it was empty. */
     private String iface;
+    /** The interface {@link #state} was built for. */
+    private String builtIface;
     private NftState state;
 
     NftRulesetCache(String chain) {
@@ -71,14 +88,17 @@ final class NftRulesetCache {
         while (suffix < Math.min(n, m) - prefix && entries[m - 1 - suffix].source.equals(list.get(n - 1 - suffix))) {
             suffix++;
         }
+        int shift = n - m;
 
         String listIface = RuleCompiler.iface(list);
         Entry[] next = new Entry[n];
         System.arraycopy(entries, 0, next, 0, prefix);
+        CompiledRule[] window = new CompiledRule[n - suffix - prefix];
         for (int i = prefix; i < n - suffix; i++) {
             RuleCompiler.Outcome outcome = RuleCompiler.rule(i + 1, list.get(i), listIface);
             CompiledRule rule = outcome.rule();
             next[i] = new Entry(list.get(i), rule, rule == null ? null : NftRuleset.Form.of(rule), outcome.skippedBecause());
+            window[i - prefix] = rule;
         }
         if (suffix > 0 && !listIface.equals(iface)) {
             // Only when the first rule changed: the kept rules name the old interface, so the first of
@@ -86,71 +106,170 @@ final class NftRulesetCache {
             RuleCompiler.rule(n - suffix + 1, list.get(n - suffix), listIface);
         }
         for (int i = n - suffix; i < n; i++) {
-            Entry kept = entries[i - n + m];
-            next[i] = n == m ? kept : kept.at(i + 1);
+            Entry kept = entries[i - shift];
+            next[i] = shift == 0 ? kept : kept.at(i + 1);
         }
 
-        List<CompiledRule> compiled = new ArrayList<>(n);
-        List<NftRuleset.Form> forms = new ArrayList<>(n);
-        int skipped = 0;
-        String firstSkipped = null;
-        for (int i = 0; i < n; i++) {
-            Entry entry = next[i];
-            if (entry.rule != null) {
-                compiled.add(entry.rule);
-                forms.add(entry.form);
-            } else if (skipped++ == 0) {
-                firstSkipped = RuleCompiler.describeSkipped(i + 1, entry.source, entry.skippedBecause);
+        // Positions whose rule was replaced or whose layer changed: only they can change a set.
+        BitSet changed = new BitSet(n);
+        LayerTable layers;
+        if (table != null && shift == 0) {
+            layers = table.replace(prefix, window, changed);
+        } else {
+            layers = LayerTable.of(Arrays.stream(next).map(Entry::rule).toArray(CompiledRule[]::new));
+            changed.set(prefix, n - suffix);
+            for (int i = 0; i < n; i++) {
+                boolean kept = i < prefix || i >= n - suffix;
+                if (kept && layers.layer(i) != table.layer(i < prefix ? i : i - shift)) {
+                    changed.set(i);
+                }
             }
         }
-        RuleCompiler.warnSkipped(chain, skipped, firstSkipped);
-
-        int[] ruleLayers = Layering.assign(compiled);
-        int[] nextLayers = new int[n];
-        for (int i = 0, r = 0; i < n; i++) {
-            nextLayers[i] = next[i].rule == null ? -1 : ruleLayers[r++];
+        int[] hashes = new int[n];
+        System.arraycopy(elementHash, 0, hashes, 0, prefix);
+        System.arraycopy(elementHash, m - suffix, hashes, n - suffix, suffix);
+        int skippedNow = skipped;
+        for (int i = prefix; i < n - suffix; i++) {
+            NftRuleset.Form form = next[i].form;
+            hashes[i] = form == null || form.plain() != null ? 0 : form.element().hashCode();
+            skippedNow += form == null ? 1 : 0;
         }
-        String builtIface = listIface != null ? listIface : fallbackIface;
-        NftState built = NftRuleset.build(chain, builtIface, forms, ruleLayers);
-        NftTransaction.ElementHint hint = hint(next, nextLayers, prefix, suffix);
+        for (int old = prefix; old < m - suffix; old++) {
+            skippedNow -= entries[old].rule == null ? 1 : 0;
+        }
+        warnSkipped(next, layers, skippedNow);
 
-        Build build = new Build(builtIface, compiled.size(), skipped, built, state, hint);
+        Changes changes = changes(next, layers, changed, prefix, suffix);
+        String built = listIface != null ? listIface : fallbackIface;
+        NftState patched = state == null || changes.plain || !Objects.equals(built, builtIface)
+                ? null : patch(changes, next, layers, hashes, changed);
+        NftState result = patched != null ? patched : fullBuild(built, next, layers);
+
+        Build build = new Build(built, n - skippedNow, skippedNow, result, state,
+                new NftTransaction.ElementHint(changes.removed, changes.added));
         entries = next;
-        layers = nextLayers;
+        table = layers;
+        elementHash = hashes;
+        skipped = skippedNow;
         iface = listIface;
-        state = built;
+        builtIface = built;
+        state = result;
         return build;
     }
 
-    /**
-     * The elements of the rules whose element or layer changed: those of the previous list's
-     * changed rules may be gone, those of the new list's may be new. Every other rule puts the
-     * same element into the same set in both builds.
-     */
-    private NftTransaction.ElementHint hint(Entry[] next, int[] nextLayers, int prefix, int suffix) {
-        Map<String, Set<String>> removed = new HashMap<>();
-        Map<String, Set<String>> added = new HashMap<>();
-        int shift = next.length - entries.length;
-        for (int i = 0; i < next.length; i++) {
-            boolean kept = i < prefix || i >= next.length - suffix;
-            int old = i - (i < prefix ? 0 : shift);
-            if (!kept) {
-                note(added, next[i], nextLayers[i]);
-            } else if (next[i].form != entries[old].form || nextLayers[i] != layers[old]) {
-                note(removed, entries[old], layers[old]);
-                note(added, next[i], nextLayers[i]);
+    /** The skipped-rules warning a full compile logs: the first skipped rule is the first without a layer. */
+    private void warnSkipped(Entry[] next, LayerTable layers, int count) {
+        String first = null;
+        for (int i = 0; count > 0 && i < next.length; i++) {
+            if (layers.layer(i) < 0) {
+                first = RuleCompiler.describeSkipped(i + 1, next[i].source, next[i].skippedBecause);
+                break;
             }
         }
-        for (int old = prefix; old < entries.length - suffix; old++) {
-            note(removed, entries[old], layers[old]);
-        }
-        return new NftTransaction.ElementHint(removed, added);
+        RuleCompiler.warnSkipped(chain, count, first);
     }
 
-    private void note(Map<String, Set<String>> elements, Entry entry, int layer) {
-        if (entry.form != null && entry.form.plain() == null) {
-            elements.computeIfAbsent(NftRuleset.setName(chain, layer, entry.form), k -> new HashSet<>())
-                    .add(entry.form.element());
+    /** What the changed positions took out of sets and put into them; whether a plain rule is among them. */
+    private static final class Changes {
+        final Map<String, Set<String>> removed = new HashMap<>();
+        final Map<String, Set<String>> added = new HashMap<>();
+        final Map<String, Integer> layerOfSet = new HashMap<>();
+        boolean plain;
+    }
+
+    /**
+     * The elements of the changed rules: those of the previous list's may be gone, those of the
+     * new list's may be new. Every other rule puts the same element into the same set in both.
+     */
+    private Changes changes(Entry[] next, LayerTable layers, BitSet changed, int prefix, int suffix) {
+        Changes changes = new Changes();
+        int shift = next.length - entries.length;
+        for (int i = changed.nextSetBit(0); i >= 0; i = changed.nextSetBit(i + 1)) {
+            if (i < prefix || i >= next.length - suffix) {
+                int old = i < prefix ? i : i - shift;
+                note(changes, changes.removed, entries[old], table.layer(old));
+            }
+            note(changes, changes.added, next[i], layers.layer(i));
         }
+        for (int old = prefix; old < entries.length - suffix; old++) {
+            note(changes, changes.removed, entries[old], table.layer(old));
+        }
+        return changes;
+    }
+
+    private void note(Changes changes, Map<String, Set<String>> elements, Entry entry, int layer) {
+        if (entry.form == null) {
+            return;
+        }
+        if (entry.form.plain() != null) {
+            changes.plain = true;
+            return;
+        }
+        String set = NftRuleset.setName(chain, layer, entry.form);
+        elements.computeIfAbsent(set, k -> new HashSet<>()).add(entry.form.element());
+        changes.layerOfSet.put(set, layer);
+    }
+
+    /**
+     * The previous state with the changed elements, when only elements of existing sets change;
+     * null when a set appears or empties, which changes the chain: then everything is rebuilt.
+     */
+    private NftState patch(Changes changes, Entry[] next, LayerTable layers, int[] hashes, BitSet changed) {
+        Map<String, NftState.NftSet> sets = new LinkedHashMap<>(state.sets());
+        Set<String> names = new HashSet<>(changes.removed.keySet());
+        names.addAll(changes.added.keySet());
+        for (String name : names) {
+            NftState.NftSet old = sets.get(name);
+            if (old == null) {
+                return null;
+            }
+            Set<String> added = changes.added.getOrDefault(name, Set.of());
+            Set<String> gone = new HashSet<>();
+            for (String element : changes.removed.getOrDefault(name, Set.of())) {
+                if (!added.contains(element) && !keptRuleProduces(name, changes.layerOfSet.get(name), element, next, layers, hashes, changed)) {
+                    gone.add(element);
+                }
+            }
+            Set<String> fresh = new HashSet<>();
+            for (String element : added) {
+                if (!old.elements().contains(element)) {
+                    fresh.add(element);
+                }
+            }
+            if (gone.size() == old.elements().size() && fresh.isEmpty()) {
+                return null;
+            }
+            if (!gone.isEmpty() || !fresh.isEmpty()) {
+                sets.put(name, new NftState.NftSet(name, old.type(), OverlaySet.change(old.elements(), gone, fresh)));
+            }
+        }
+        return new NftState(state.chains(), sets);
+    }
+
+    /** Whether an unchanged rule (a duplicate of a changed one) still puts {@code element} into set {@code name}. */
+    private boolean keptRuleProduces(String name, int layer, String element, Entry[] next, LayerTable layers,
+                                     int[] hashes, BitSet changed) {
+        int hash = element.hashCode();
+        for (int i = 0; i < next.length; i++) {
+            if (hashes[i] == hash && layers.layer(i) == layer && !changed.get(i)) {
+                NftRuleset.Form form = next[i].form;
+                if (form.plain() == null && form.element().equals(element) && NftRuleset.setName(chain, layer, form).equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private NftState fullBuild(String builtFor, Entry[] next, LayerTable layers) {
+        List<NftRuleset.Form> forms = new ArrayList<>(next.length);
+        int[] ruleLayers = new int[next.length];
+        for (int i = 0; i < next.length; i++) {
+            if (next[i].form != null) {
+                ruleLayers[forms.size()] = layers.layer(i);
+                forms.add(next[i].form);
+            }
+        }
+        return NftRuleset.build(chain, builtFor, forms, ruleLayers);
     }
 }

@@ -41,6 +41,32 @@ class NftRulesetCacheTest {
     }
 
     @Test
+    void peerRulesWithDuplicatesStayExactOverManyChangesMadeInPlace() throws Exception {
+        // Hosts and wildcards with a protocol: set elements only, so changes patch the sets in place.
+        List<String> peers = List.of("10.100.0.1", "10.100.0.2", "10.100.0.3", "fd00::1", "fd00::2", FirewallRule.ANY);
+        Random random = new Random(11);
+        boolean patched = false;
+        for (int run = 0; run < 10; run++) {
+            NftRulesetCache cache = new NftRulesetCache(CHAIN);
+            List<FirewallRule> rules = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                rules.add(peerRule(random, peers));
+            }
+            NftState previous = checkBuild(cache, rules, NftState.EMPTY);
+            for (int step = 0; step < 300; step++) {
+                List<FirewallRule> next = new ArrayList<>(rules);
+                int at = random.nextInt(next.size());
+                // Often a copy of another rule, so duplicates come and go.
+                next.set(at, random.nextBoolean() ? rules.get(random.nextInt(rules.size())) : peerRule(random, peers));
+                rules = next;
+                previous = checkBuild(cache, rules, previous);
+                patched |= previous.sets().values().stream().anyMatch(set -> set.elements() instanceof OverlaySet);
+            }
+        }
+        assertThat(patched).as("some builds patched sets in place").isTrue();
+    }
+
+    @Test
     void aOnePolicyChangeAtManyPeersIsHintedAsExactlyItsTwoElements() throws Exception {
         NftRulesetCache cache = new NftRulesetCache(CHAIN);
         NftState before = cache.build(null, FirewallBench.rules(1000, 2, 500, 1)).state();
@@ -144,6 +170,12 @@ class NftRulesetCacheTest {
             rules.add(randomRule(random));
         }
         return rules;
+    }
+
+    private static FirewallRule peerRule(Random random, List<String> peers) {
+        String protocol = random.nextBoolean() ? "tcp" : "udp";
+        return new FirewallRule(IFACE, peers.get(random.nextInt(peers.size())), peers.get(random.nextInt(peers.size())),
+                random.nextInt(3) == 0 ? 0 : 22 + random.nextInt(3), protocol, random.nextInt(3) == 0 ? "deny" : "allow");
     }
 
     private static FirewallRule randomRule(Random random) {
