@@ -43,6 +43,7 @@ final class NftRulesetCache {
      * @param rules   rules that can match
      * @param skipped rules that can match no packet
      * @param base    the state of the previous build, which {@code hint} is relative to; null for the first
+     * @param hint    null when the list shares no rule with the previous one: compare in full
      */
     record Build(String iface, int rules, int skipped, NftState state, NftState base, NftTransaction.ElementHint hint) {
     }
@@ -139,14 +140,15 @@ final class NftRulesetCache {
         }
         warnSkipped(next, layers, skippedNow);
 
-        Changes changes = changes(next, layers, changed, prefix, suffix);
         String built = listIface != null ? listIface : fallbackIface;
-        NftState patched = state == null || changes.plain || !Objects.equals(built, builtIface)
+        // A list sharing nothing with the previous one is simply built, and compared in full.
+        Changes changes = state == null || prefix + suffix == 0 ? null : changes(next, layers, changed, prefix, suffix);
+        NftState patched = changes == null || changes.plain || !Objects.equals(built, builtIface)
                 ? null : patch(changes, next, layers, hashes, changed);
         NftState result = patched != null ? patched : fullBuild(built, next, layers);
 
         Build build = new Build(built, n - skippedNow, skippedNow, result, state,
-                new NftTransaction.ElementHint(changes.removed, changes.added));
+                changes == null ? null : new NftTransaction.ElementHint(changes.removed, changes.added));
         entries = next;
         table = layers;
         elementHash = hashes;

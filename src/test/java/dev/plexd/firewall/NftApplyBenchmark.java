@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * The in-process part of {@link NftablesFirewall#applyRules} for a one-policy change (what
  * {@code scripts/bench-firewall} times together with {@code nft}): {@code cached} is what the
  * firewall does — {@link NftRulesetCache} then the hinted diff against the previous build;
- * {@code fresh} compiles, layers, builds and diffs the whole list, the reference. Rules as in
+ * {@code fresh} compiles, layers, builds and diffs the whole list, the reference; {@code first}
+ * is a new firewall's first apply through the cache (everything built, diffed against nothing). Rules as in
  * {@link FirewallBench}: 2 per peer plus the default deny; each operation alternates one peer's port.
  * Run: {@code scripts/bench NftApplyBenchmark}.
  */
@@ -57,6 +58,14 @@ public class NftApplyBenchmark {
         generation ^= 1;
         NftRulesetCache.Build build = cache.build(null, lists.get(generation));
         return NftTransaction.between(build.base(), build.state(), build.hint());
+    }
+
+    /** A new firewall's first apply: the cache builds everything. */
+    @Benchmark
+    public NftTransaction first() throws Exception {
+        generation ^= 1;
+        NftRulesetCache.Build build = new NftRulesetCache(CHAIN).build(null, lists.get(generation));
+        return NftTransaction.between(NftState.EMPTY, build.state(), build.hint());
     }
 
     @Benchmark
