@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.List;
 
 /**
- * The {@link Layering layers} of a rule list by position, updated when rules are replaced in
- * place: only the new rules and the later rules that depend on a changed one are layered again,
+ * The {@link Layering layers} of a rule list by position, updated when rules are replaced,
+ * inserted or removed: only the new rules and the later rules that depend on a changed one are layered again,
  * each by a scan over primitive arrays of the earlier rules, so a one-policy change reads no other
  * rule's objects. The result is the layers {@link Layering#assign} gives for the whole list.
  *
@@ -46,13 +46,23 @@ final class LayerTable {
         }
     }
 
-    private LayerTable(LayerTable from) {
-        rules = from.rules.clone();
-        layers = from.layers.clone();
-        action = from.action.clone();
-        srcKey = from.srcKey.clone();
-        dstKey = from.dstKey.clone();
-        wild = from.wild.clone();
+    /** {@code from}'s table with {@code removed} rules at {@code at} replaced by {@code added} empty slots. */
+    private LayerTable(LayerTable from, int at, int removed, int added) {
+        int n = from.rules.length - removed + added;
+        rules = new CompiledRule[n];
+        layers = new int[n];
+        action = new byte[n];
+        srcKey = new int[n];
+        dstKey = new int[n];
+        wild = new byte[n];
+        for (int[] part : new int[][] {{0, 0, at}, {at + removed, at + added, from.rules.length - at - removed}}) {
+            System.arraycopy(from.rules, part[0], rules, part[1], part[2]);
+            System.arraycopy(from.layers, part[0], layers, part[1], part[2]);
+            System.arraycopy(from.action, part[0], action, part[1], part[2]);
+            System.arraycopy(from.srcKey, part[0], srcKey, part[1], part[2]);
+            System.arraycopy(from.dstKey, part[0], dstKey, part[1], part[2]);
+            System.arraycopy(from.wild, part[0], wild, part[1], part[2]);
+        }
     }
 
     /** The table of a whole list, {@code null} standing for a skipped rule (layer -1). */
@@ -75,27 +85,30 @@ final class LayerTable {
     }
 
     /**
-     * The table with the rules from {@code from} on replaced by {@code window} (same count), and
-     * the positions whose layer changed added to {@code changed} (the window's always are).
+     * The table with the {@code removed} rules from {@code from} on replaced by {@code window}, and
+     * the positions (in the new table) whose layer changed added to {@code changed}; the window's
+     * always are.
      */
-    LayerTable replace(int from, CompiledRule[] window, BitSet changed) {
-        LayerTable next = new LayerTable(this);
-        BitSet dirty = new BitSet(rules.length);
-        for (int k = 0; k < window.length; k++) {
-            int i = from + k;
-            next.rules[i] = window[k];
-            next.describe(i);
-            dirty.set(i);
-            // Rules that depended on the replaced one may now sit lower.
-            markDependents(i, dirty);
+    LayerTable replace(int from, int removed, CompiledRule[] window, BitSet changed) {
+        LayerTable next = new LayerTable(this, from, removed, window.length);
+        int shift = window.length - removed;
+        BitSet dirty = new BitSet(next.rules.length);
+        // Rules that depended on a replaced one may now sit lower.
+        for (int i = from; i < from + removed; i++) {
+            markDependents(i, from + removed, shift, dirty);
         }
+        for (int k = 0; k < window.length; k++) {
+            next.rules[from + k] = window[k];
+            next.describe(from + k);
+        }
+        dirty.set(from, from + window.length);
         for (int i = dirty.nextSetBit(from); i >= 0; i = dirty.nextSetBit(i + 1)) {
             int layer = next.rules[i] == null ? -1 : Layering.above(next.bound(i), next.rules[i].allow());
             boolean replaced = i < from + window.length;
             if (replaced || layer != next.layers[i]) {
                 next.layers[i] = layer;
                 changed.set(i);
-                next.markDependents(i, dirty);
+                next.markDependents(i, i + 1, 0, dirty);
             }
         }
         return next;
@@ -112,11 +125,11 @@ final class LayerTable {
         return max;
     }
 
-    /** Marks the later rules that depend on rule {@code i}. */
-    private void markDependents(int i, BitSet dirty) {
-        for (int j = i + 1; j < rules.length; j++) {
-            if (!dirty.get(j) && depends(j, i)) {
-                dirty.set(j);
+    /** Marks the rules from {@code start} on that depend on rule {@code i}, at their position plus {@code offset}. */
+    private void markDependents(int i, int start, int offset, BitSet dirty) {
+        for (int j = start; j < rules.length; j++) {
+            if (!dirty.get(j + offset) && depends(j, i)) {
+                dirty.set(j + offset);
             }
         }
     }

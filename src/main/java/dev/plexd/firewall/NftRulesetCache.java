@@ -4,7 +4,6 @@ import dev.plexd.policy.FirewallException;
 import dev.plexd.policy.FirewallRule;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,8 +21,7 @@ import java.util.Set;
  * <ul>
  *   <li>rules equal to the previous list's at its start and end keep what they compiled to
  *       (validated rule, set element text, shape); only the rules between are compiled again;</li>
- *   <li>when the list keeps its length, the {@link LayerTable} relayers only the replaced rules and
- *       the rules depending on them (otherwise the whole list is layered again);</li>
+ *   <li>the {@link LayerTable} relayers only the new rules and the rules depending on a changed one;</li>
  *   <li>when only elements of existing sets change, the previous state is patched: the changed
  *       sets become {@link OverlaySet}s of the previous ones, the chains stay (otherwise everything
  *       is rebuilt, as when a layer or match shape appears or disappears);</li>
@@ -114,17 +112,11 @@ final class NftRulesetCache {
         // Positions whose rule was replaced or whose layer changed: only they can change a set.
         BitSet changed = new BitSet(n);
         LayerTable layers;
-        if (table != null && shift == 0) {
-            layers = table.replace(prefix, window, changed);
+        if (table != null) {
+            layers = table.replace(prefix, m - suffix - prefix, window, changed);
         } else {
-            layers = LayerTable.of(Arrays.stream(next).map(Entry::rule).toArray(CompiledRule[]::new));
-            changed.set(prefix, n - suffix);
-            for (int i = 0; i < n; i++) {
-                boolean kept = i < prefix || i >= n - suffix;
-                if (kept && layers.layer(i) != table.layer(i < prefix ? i : i - shift)) {
-                    changed.set(i);
-                }
-            }
+            layers = LayerTable.of(window);
+            changed.set(0, n);
         }
         int[] hashes = new int[n];
         System.arraycopy(elementHash, 0, hashes, 0, prefix);

@@ -11,7 +11,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Updating a {@link LayerTable} in place gives the layers of layering the whole new list. */
+/** Updating a {@link LayerTable} gives the layers of layering the whole new list. */
 class LayerTableTest {
 
     private static final List<String> ADDRESSES = List.of(
@@ -19,7 +19,7 @@ class LayerTableTest {
             "fd00::1", "fd00::2", "fd00::/126", FirewallRule.ANY, FirewallRule.ANY);
 
     @Test
-    void replacingRulesGivesTheLayersOfTheWholeListAndReportsEveryChangedPosition() throws Exception {
+    void replacingInsertingOrDeletingRulesGivesTheLayersOfTheWholeListAndReportsEveryChangedPosition() throws Exception {
         Random random = new Random(3);
         for (int run = 0; run < 50; run++) {
             CompiledRule[] rules = new CompiledRule[1 + random.nextInt(40)];
@@ -28,25 +28,33 @@ class LayerTableTest {
             }
             LayerTable table = LayerTable.of(rules);
             for (int step = 0; step < 40; step++) {
-                int from = random.nextInt(rules.length);
-                CompiledRule[] window = new CompiledRule[1 + random.nextInt(Math.min(3, rules.length - from))];
+                // Replace, insert (nothing removed) or delete (nothing added) a few rules.
+                int from = random.nextInt(rules.length + 1);
+                int removed = random.nextInt(Math.min(3, rules.length - from) + 1);
+                int added = random.nextInt(4);
+                CompiledRule[] window = new CompiledRule[rules.length - removed + added == 0 ? 1 : added];
                 for (int k = 0; k < window.length; k++) {
                     window[k] = random.nextInt(10) == 0 ? null : randomRule(random, from + k + 1);
                 }
-                CompiledRule[] next = rules.clone();
+                CompiledRule[] next = new CompiledRule[rules.length - removed + window.length];
+                System.arraycopy(rules, 0, next, 0, from);
                 System.arraycopy(window, 0, next, from, window.length);
+                System.arraycopy(rules, from + removed, next, from + window.length, rules.length - from - removed);
 
                 BitSet changed = new BitSet();
-                LayerTable updated = table.replace(from, window, changed);
+                LayerTable updated = table.replace(from, removed, window, changed);
                 LayerTable fresh = LayerTable.of(next);
                 BitSet expected = new BitSet();
                 expected.set(from, from + window.length);
+                int shift = window.length - removed;
                 for (int i = 0; i < next.length; i++) {
                     assertThat(updated.layer(i)).as("position %d of %s", i, Arrays.toString(next)).isEqualTo(fresh.layer(i));
-                    if (table.layer(i) != fresh.layer(i)) {
+                    boolean kept = i < from || i >= from + window.length;
+                    if (kept && table.layer(i < from ? i : i - shift) != fresh.layer(i)) {
                         expected.set(i);
                     }
                 }
+                assertThat(updated.size()).isEqualTo(next.length);
                 assertThat(changed).isEqualTo(expected);
                 rules = next;
                 table = updated;

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * {@code scripts/bench-firewall} times together with {@code nft}): {@code cached} is what the
  * firewall does — {@link NftRulesetCache} then the hinted diff against the previous build;
  * {@code fresh} compiles, layers, builds and diffs the whole list, the reference; {@code first}
- * is a new firewall's first apply through the cache (everything built, diffed against nothing). Rules as in
+ * is a new firewall's first apply through the cache (everything built, diffed against nothing);
+ * {@code grow} adds one rule in the middle of the list and removes it again. Rules as in
  * {@link FirewallBench}: 2 per peer plus the default deny; each operation alternates one peer's port.
  * Run: {@code scripts/bench NftApplyBenchmark}.
  */
@@ -42,6 +43,8 @@ public class NftApplyBenchmark {
     private List<List<FirewallRule>> lists;
     private final NftState[] states = new NftState[2];
     private final NftRulesetCache cache = new NftRulesetCache(CHAIN);
+    private final NftRulesetCache growCache = new NftRulesetCache(CHAIN);
+    private List<FirewallRule> grown;
     private int generation;
 
     @Setup(Level.Trial)
@@ -51,12 +54,23 @@ public class NftApplyBenchmark {
             states[i] = NftRuleset.build(CHAIN, "pxfb0", RuleCompiler.compile(CHAIN, lists.get(i)).rules());
         }
         cache.build(null, lists.get(0));
+        grown = new java.util.ArrayList<>(lists.get(0));
+        grown.add(grown.size() / 2, new FirewallRule("pxfb0", "10.200.0.1", "10.100.0.1", 22, "tcp", "allow"));
+        growCache.build(null, lists.get(0));
     }
 
     @Benchmark
     public NftTransaction cached() throws Exception {
         generation ^= 1;
         NftRulesetCache.Build build = cache.build(null, lists.get(generation));
+        return NftTransaction.between(build.base(), build.state(), build.hint());
+    }
+
+    /** A change that adds a rule, then removes it again: the list changes length. */
+    @Benchmark
+    public NftTransaction grow() throws Exception {
+        generation ^= 1;
+        NftRulesetCache.Build build = growCache.build(null, generation == 1 ? grown : lists.get(0));
         return NftTransaction.between(build.base(), build.state(), build.hint());
     }
 
