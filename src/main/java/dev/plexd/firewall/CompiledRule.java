@@ -17,13 +17,19 @@ record CompiledRule(int position, boolean allow, Address src, Address dst, Strin
         return src.family() != Family.ANY ? src.family() : dst.family();
     }
 
+    /** The same rule at another position of a list. */
+    CompiledRule at(int newPosition) {
+        return newPosition == position ? this : new CompiledRule(newPosition, allow, src, dst, protocol, port);
+    }
+
     /** Whether some packet matches both rules. */
     boolean overlaps(CompiledRule other) {
         return src.overlaps(other.src) && dst.overlaps(other.dst) && l4Overlaps(other)
                 && (family() == Family.ANY || other.family() == Family.ANY || family() == other.family());
     }
 
-    private boolean l4Overlaps(CompiledRule other) {
+    /** Whether some packet matches both rules' protocol and port. */
+    boolean l4Overlaps(CompiledRule other) {
         if (protocol.isEmpty() || other.protocol.isEmpty()) {
             return true;
         }

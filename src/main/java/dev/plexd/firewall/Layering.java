@@ -34,15 +34,33 @@ final class Layering {
         int[] layers = new int[rules.size()];
         for (int i = 0; i < rules.size(); i++) {
             CompiledRule rule = rules.get(i);
-            int bound = (rule.allow() ? denies : allows).maxOverlapping(rule);
-            int layer = bound + 1;
-            if ((layer & 1) != (rule.allow() ? 0 : 1)) {
-                layer++;
-            }
+            int layer = above((rule.allow() ? denies : allows).maxOverlapping(rule), rule.allow());
             layers[i] = layer;
             (rule.allow() ? allows : denies).add(rule, layer);
         }
         return layers;
+    }
+
+    /** The lowest layer of the action's parity (allow even, deny odd) above {@code bound}. */
+    static int above(int bound, boolean allow) {
+        int layer = bound + 1;
+        return (layer & 1) == (allow ? 0 : 1) ? layer : layer + 1;
+    }
+
+    /**
+     * Whether the indexes count the two rules as matching a common packet (their actions aside):
+     * exactly when one has a network prefix, else by equal-or-wildcard ends and overlapping
+     * protocol and port, ignoring the family of a wildcard end as the indexes do.
+     */
+    static boolean interacts(CompiledRule a, CompiledRule b) {
+        if (a.hasPrefix() || b.hasPrefix()) {
+            return a.overlaps(b);
+        }
+        return endsMeet(a.src(), b.src()) && endsMeet(a.dst(), b.dst()) && a.l4Overlaps(b);
+    }
+
+    private static boolean endsMeet(Address a, Address b) {
+        return a instanceof Address.Any || b instanceof Address.Any || a.equals(b);
     }
 
     private record Pair(Address src, Address dst) {

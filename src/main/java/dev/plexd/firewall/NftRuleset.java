@@ -3,6 +3,7 @@ package dev.plexd.firewall;
 import dev.plexd.firewall.Address.Family;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -46,31 +47,41 @@ final class NftRuleset {
      * @param iface the mesh interface, or null when not known yet (nothing jumps to the chain then)
      */
     static NftState build(String chain, String iface, List<CompiledRule> rules) {
-        int[] layers = Layering.assign(rules);
+        return build(chain, iface, rules.stream().map(Form::of).toList(), Layering.assign(rules));
+    }
+
+    /**
+     * The state for rules already turned into {@link Form}s and {@link Layering layered}, index for
+     * index; lets a caller reuse the forms of rules it has seen before.
+     */
+    static NftState build(String chain, String iface, List<Form> forms, int[] layers) {
         TreeMap<Integer, Layer> byLayer = new TreeMap<>();
-        for (int i = 0; i < rules.size(); i++) {
-            CompiledRule rule = rules.get(i);
+        for (int i = 0; i < forms.size(); i++) {
+            Form form = forms.get(i);
             Layer layer = byLayer.computeIfAbsent(layers[i], k -> new Layer());
-            boolean unconditional = rule.src() instanceof Address.Any && rule.dst() instanceof Address.Any
-                    && rule.protocol().isEmpty();
-            if (unconditional || rule.hasPrefix()) {
-                layer.plain.add(plainRule(rule));
-                continue;
+            if (form.plain() != null) {
+                layer.plain.add(form.plain());
+            } else {
+                layer.sets(form.allow()).computeIfAbsent(form.shape(), k -> new HashSet<>()).add(form.element());
             }
-            Shape shape = Shape.of(rule);
-            String name = NftNames.set(chain, layers[i], rule.allow(), shape.family, shape.dimensions);
-            layer.sets.computeIfAbsent(name, k -> new SetBuilder(shape, rule.allow())).elements.add(element(rule));
         }
 
         Map<String, NftState.NftSet> sets = new LinkedHashMap<>();
         List<String> policy = new ArrayList<>(PRELUDE);
-        for (Layer layer : byLayer.values()) {
-            layer.sets.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
-                SetBuilder set = entry.getValue();
-                sets.put(entry.getKey(), new NftState.NftSet(entry.getKey(), set.shape.type, set.elements));
-                policy.add(set.shape.key + " @" + entry.getKey() + " " + verdict(set.allow));
-            });
-            policy.addAll(layer.plain);
+        for (Map.Entry<Integer, Layer> layer : byLayer.entrySet()) {
+            // A layer's sets in name order, so the same rules always give the same script.
+            TreeMap<String, NftState.NftSet> layerSets = new TreeMap<>();
+            TreeMap<String, String> lookups = new TreeMap<>();
+            for (boolean allow : new boolean[] {true, false}) {
+                layer.getValue().sets(allow).forEach((shape, elements) -> {
+                    String name = setName(chain, layer.getKey(), allow, shape);
+                    layerSets.put(name, new NftState.NftSet(name, shape.type, elements));
+                    lookups.put(name, shape.key + " @" + name + " " + verdict(allow));
+                });
+            }
+            sets.putAll(layerSets);
+            policy.addAll(lookups.values());
+            policy.addAll(layer.getValue().plain);
         }
         policy.add("drop");
 
@@ -90,6 +101,34 @@ final class NftRuleset {
             }
         }
         return new NftState(chains, sets);
+    }
+
+    /** The set a rule of this (set, not plain) form goes into at {@code layer}. */
+    static String setName(String chain, int layer, Form form) {
+        return setName(chain, layer, form.allow(), form.shape());
+    }
+
+    private static String setName(String chain, int layer, boolean allow, Shape shape) {
+        return NftNames.set(chain, layer, allow, shape.family, shape.dimensions);
+    }
+
+    /**
+     * What a rule contributes whatever its layer: an element of a set of its shape, or (rules with
+     * a prefix, unconditional rules) a plain rule.
+     *
+     * @param shape   null for a plain rule
+     * @param element null for a plain rule
+     * @param plain   the rule text, or null for a set element
+     */
+    record Form(boolean allow, Shape shape, String element, String plain) {
+        static Form of(CompiledRule rule) {
+            boolean unconditional = rule.src() instanceof Address.Any && rule.dst() instanceof Address.Any
+                    && rule.protocol().isEmpty();
+            if (unconditional || rule.hasPrefix()) {
+                return new Form(rule.allow(), null, null, plainRule(rule));
+            }
+            return new Form(rule.allow(), Shape.of(rule), NftRuleset.element(rule), null);
+        }
     }
 
     /** The canonical element text of a set rule, as {@link NftKernel} reads it back. */
@@ -137,23 +176,17 @@ final class NftRuleset {
     }
 
     private static final class Layer {
-        final Map<String, SetBuilder> sets = new LinkedHashMap<>();
+        final Map<Shape, Set<String>> allowSets = new HashMap<>();
+        final Map<Shape, Set<String>> denySets = new HashMap<>();
         final Set<String> plain = new LinkedHashSet<>();
-    }
 
-    private static final class SetBuilder {
-        final Shape shape;
-        final boolean allow;
-        final Set<String> elements = new HashSet<>();
-
-        SetBuilder(Shape shape, boolean allow) {
-            this.shape = shape;
-            this.allow = allow;
+        Map<Shape, Set<String>> sets(boolean allow) {
+            return allow ? allowSets : denySets;
         }
     }
 
     /** What a set's key is made of: which ends are hosts, and whether protocol and port are matched. */
-    private record Shape(String family, String dimensions, String key, String type) {
+    record Shape(String family, String dimensions, String key, String type) {
         static Shape of(CompiledRule rule) {
             String family = switch (rule.family()) {
                 case V4 -> "ip";

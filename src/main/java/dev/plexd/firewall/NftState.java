@@ -63,7 +63,8 @@ record NftState(Map<String, Chain> chains, Map<String, NftSet> sets) {
      */
     record NftSet(String name, String type, Set<String> elements) {
         NftSet {
-            elements = Set.copyOf(elements);
+            // An OverlaySet is already immutable; copying it would undo what it saves.
+            elements = elements instanceof OverlaySet ? elements : Set.copyOf(elements);
         }
     }
 }

@@ -45,8 +45,27 @@ record NftTransaction(String script, int elementsAdded, int elementsDeleted, Set
         return script.length(); // nft scripts are ASCII
     }
 
+    /**
+     * Which set elements may differ between two states, per set name: every element of a set
+     * named in neither map is in both states or in neither. Lets a small change be diffed without
+     * comparing every element of every set.
+     *
+     * @param removed per set, elements that may be in the first state and not in the second
+     * @param added   per set, elements that may be in the second state and not in the first
+     */
+    record ElementHint(Map<String, Set<String>> removed, Map<String, Set<String>> added) {
+    }
+
     /** The script turning {@code current} into {@code desired}. */
     static NftTransaction between(NftState current, NftState desired) {
+        return between(current, desired, null);
+    }
+
+    /**
+     * The script turning {@code current} into {@code desired}, comparing only the elements
+     * {@code hint} names when it is given; the hint must describe exactly these two states.
+     */
+    static NftTransaction between(NftState current, NftState desired, ElementHint hint) {
         Map<String, NftState.Chain> have = current.chains();
         Map<String, NftState.Chain> want = desired.chains();
         Set<String> recreatedSets = new LinkedHashSet<>();
@@ -106,10 +125,11 @@ record NftTransaction(String script, int elementsAdded, int elementsDeleted, Set
         for (NftState.NftSet set : desired.sets().values()) {
             NftState.NftSet old = recreatedSets.contains(set.name()) ? null : current.sets().get(set.name());
             if (old != null) {
-                deleted += elements(deletes, "delete", set.name(), difference(old.elements(), set.elements()));
+                Set<String> gone = hint == null ? old.elements() : hint.removed().getOrDefault(set.name(), Set.of());
+                deleted += elements(deletes, "delete", set.name(), difference(gone, set.elements()));
             }
-            added += elements(adds, "add", set.name(),
-                    old == null ? new ArrayList<>(set.elements()) : difference(set.elements(), old.elements()));
+            Set<String> fresh = old == null || hint == null ? set.elements() : hint.added().getOrDefault(set.name(), Set.of());
+            added += elements(adds, "add", set.name(), difference(fresh, old == null ? Set.of() : old.elements()));
         }
 
         StringBuilder script = new StringBuilder();

@@ -38,6 +38,8 @@ public final class NftablesFirewall implements ManagedFirewall {
     private final Exec exec;
     private final StatsRecorder stats = new StatsRecorder();
     private final Map<String, Unit> units = new HashMap<>();
+    /** Per chain, the last rule list's build, reused by the next. */
+    private final Map<String, NftRulesetCache> rulesets = new HashMap<>();
     /** Per chain, the rule expressions the kernel showed right after this instance wrote it. */
     private final Map<String, List<JsonNode>> written = new HashMap<>();
     private String lastTransaction = "";
@@ -72,7 +74,7 @@ public final class NftablesFirewall implements ManagedFirewall {
         }
         Map<String, NftState.Chain> chains = new LinkedHashMap<>(unit.applied.chains());
         chains.put(chain, new NftState.Chain(chain, null, List.of()));
-        commit(chain, unit, new NftState(chains, unit.applied.sets()));
+        commit(chain, unit, new NftState(chains, unit.applied.sets()), null);
     }
 
     @Override
@@ -81,16 +83,18 @@ public final class NftablesFirewall implements ManagedFirewall {
         boolean ok = false;
         try {
             RuleCompiler.validateChain(chain);
-            RuleCompiler.Compiled compiled = RuleCompiler.compile(chain, rules);
-            Unit unit = unit(chain);
-            String iface = compiled.iface() != null ? compiled.iface() : unit.iface;
-            NftState desired = NftRuleset.build(chain, iface, compiled.rules());
-            NftTransaction tx = commit(chain, unit, desired);
-            unit.iface = iface;
+            NftRulesetCache cache = rulesets.computeIfAbsent(chain, NftRulesetCache::new);
+            Unit unit = units.get(chain);
+            NftRulesetCache.Build build = cache.build(unit == null ? null : unit.iface, rules);
+            unit = unit(chain);
+            NftState desired = build.state();
+            // The build's element hint holds only against the state it was built after.
+            NftTransaction tx = commit(chain, unit, desired, build.base() == unit.applied ? build.hint() : null);
+            unit.iface = build.iface();
             unit.authoritative = true;
             ok = true;
-            log.atInfo().addKeyValue("chain", chain).addKeyValue("rules", compiled.rules().size())
-                    .addKeyValue("skipped_rules", compiled.skipped()).addKeyValue("elements", desired.elementCount())
+            log.atInfo().addKeyValue("chain", chain).addKeyValue("rules", build.rules())
+                    .addKeyValue("skipped_rules", build.skipped()).addKeyValue("elements", desired.elementCount())
                     .addKeyValue("elements_added", tx.elementsAdded()).addKeyValue("elements_deleted", tx.elementsDeleted())
                     .addKeyValue("chains_written", tx.chainsWritten().size())
                     .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000)
@@ -115,7 +119,7 @@ public final class NftablesFirewall implements ManagedFirewall {
         NftState desired = kernel.chains().containsKey(chain)
                 ? new NftState(Map.of(chain, new NftState.Chain(chain, null, List.of())), Map.of())
                 : NftState.EMPTY;
-        commit(chain, unit, desired);
+        commit(chain, unit, desired, null);
         unit.iface = null;
         unit.authoritative = true;
     }
@@ -142,6 +146,7 @@ public final class NftablesFirewall implements ManagedFirewall {
             throw rejected(chain, result);
         }
         units.remove(chain);
+        rulesets.remove(chain);
         written.keySet().removeIf(name -> NftNames.ownedBy(chain, name));
     }
 
@@ -209,9 +214,13 @@ public final class NftablesFirewall implements ManagedFirewall {
         return unit;
     }
 
-    /** Makes the kernel hold {@code desired} for this chain, or throws with the kernel unchanged. */
-    private NftTransaction commit(String chain, Unit unit, NftState desired) throws FirewallException {
-        NftTransaction tx = NftTransaction.between(unit.applied, desired);
+    /**
+     * Makes the kernel hold {@code desired} for this chain, or throws with the kernel unchanged.
+     * {@code hint}, when not null, says which elements differ between the applied state and it.
+     */
+    private NftTransaction commit(String chain, Unit unit, NftState desired, NftTransaction.ElementHint hint)
+            throws FirewallException {
+        NftTransaction tx = NftTransaction.between(unit.applied, desired, hint);
         Exec.Result result = send(tx);
         if (result != null && !result.ok()) {
             // A rejected transaction left the kernel as it was. If that is not what we believed

@@ -42,50 +42,79 @@ final class RuleCompiler {
         }
     }
 
+    /**
+     * One rule's outcome: the compiled rule, or (rule null) why it can match no packet.
+     */
+    record Outcome(CompiledRule rule, String skippedBecause) {
+    }
+
     static Compiled compile(String chain, List<FirewallRule> rules) throws FirewallException {
-        String iface = null;
+        List<FirewallRule> list = rules == null ? List.of() : rules;
+        String iface = iface(list);
         List<CompiledRule> compiled = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
-        int position = 0;
-        for (FirewallRule rule : rules == null ? List.<FirewallRule>of() : rules) {
-            position++;
-            if (rule == null) {
-                throw invalid(position, null, "missing rule");
+        int skipped = 0;
+        String firstSkipped = null;
+        for (int i = 0; i < list.size(); i++) {
+            Outcome outcome = rule(i + 1, list.get(i), iface);
+            if (outcome.rule() != null) {
+                compiled.add(outcome.rule());
+            } else if (skipped++ == 0) {
+                firstSkipped = describeSkipped(i + 1, list.get(i), outcome.skippedBecause());
             }
-            try {
-                rule.validate();
-            } catch (IllegalArgumentException e) {
-                throw invalid(position, rule, e.getMessage());
-            }
-            if (rule.iface() == null || !INTERFACE.matcher(rule.iface()).matches()
-                    || rule.iface().equals(".") || rule.iface().equals("..")) {
-                throw invalid(position, rule, "invalid interface name \"" + rule.iface() + "\"");
-            }
-            if (iface == null) {
-                iface = rule.iface();
-            } else if (!iface.equals(rule.iface())) {
-                throw invalid(position, rule, "names interface \"" + rule.iface() + "\" but earlier rules name \""
-                        + iface + "\"; a chain serves one mesh interface");
-            }
-            Address src = address(rule.srcIp(), "source", position, rule);
-            Address dst = address(rule.dstIp(), "destination", position, rule);
-            if (src == null || dst == null) {
-                skipped.add("#" + position + " " + rule + ": empty " + (src == null ? "source" : "destination")
-                        + " address (unknown peer)");
-                continue;
-            }
-            if (src.family() != Family.ANY && dst.family() != Family.ANY && src.family() != dst.family()) {
-                skipped.add("#" + position + " " + rule + ": source and destination are of different IP families");
-                continue;
-            }
-            compiled.add(new CompiledRule(position, rule.isAllow(), src, dst, rule.protocol(), rule.port()));
         }
-        if (!skipped.isEmpty()) {
-            log.atWarn().addKeyValue("chain", chain).addKeyValue("skipped_rules", skipped.size())
-                    .addKeyValue("first_skipped", skipped.getFirst())
+        warnSkipped(chain, skipped, firstSkipped);
+        return new Compiled(iface, List.copyOf(compiled), skipped);
+    }
+
+    /** The one interface a valid list names: its first rule's; null for an empty list (or a missing first rule). */
+    static String iface(List<FirewallRule> rules) {
+        return rules.isEmpty() || rules.getFirst() == null ? null : rules.getFirst().iface();
+    }
+
+    /**
+     * Validates and compiles the rule at 1-based {@code position} of a list whose interface is
+     * {@code iface}. Rules are validated independently of each other but for the interface, so a
+     * rule that compiled once compiles the same at another position of a list with the same interface.
+     */
+    static Outcome rule(int position, FirewallRule rule, String iface) throws FirewallException {
+        if (rule == null) {
+            throw invalid(position, null, "missing rule");
+        }
+        try {
+            rule.validate();
+        } catch (IllegalArgumentException e) {
+            throw invalid(position, rule, e.getMessage());
+        }
+        if (rule.iface() == null || !INTERFACE.matcher(rule.iface()).matches()
+                || rule.iface().equals(".") || rule.iface().equals("..")) {
+            throw invalid(position, rule, "invalid interface name \"" + rule.iface() + "\"");
+        }
+        if (!rule.iface().equals(iface)) {
+            throw invalid(position, rule, "names interface \"" + rule.iface() + "\" but earlier rules name \""
+                    + iface + "\"; a chain serves one mesh interface");
+        }
+        Address src = address(rule.srcIp(), "source", position, rule);
+        Address dst = address(rule.dstIp(), "destination", position, rule);
+        if (src == null || dst == null) {
+            return new Outcome(null, "empty " + (src == null ? "source" : "destination") + " address (unknown peer)");
+        }
+        if (src.family() != Family.ANY && dst.family() != Family.ANY && src.family() != dst.family()) {
+            return new Outcome(null, "source and destination are of different IP families");
+        }
+        return new Outcome(new CompiledRule(position, rule.isAllow(), src, dst, rule.protocol(), rule.port()), null);
+    }
+
+    static String describeSkipped(int position, FirewallRule rule, String why) {
+        return "#" + position + " " + rule + ": " + why;
+    }
+
+    /** The one warning per apply when rules were skipped: how many, and the first with its reason. */
+    static void warnSkipped(String chain, int skipped, String firstSkipped) {
+        if (skipped > 0) {
+            log.atWarn().addKeyValue("chain", chain).addKeyValue("skipped_rules", skipped)
+                    .addKeyValue("first_skipped", firstSkipped)
                     .log("firewall rules that can match no packet were skipped, not widened");
         }
-        return new Compiled(iface, List.copyOf(compiled), skipped.size());
     }
 
     /** Null for an empty address, which matches nothing. */
