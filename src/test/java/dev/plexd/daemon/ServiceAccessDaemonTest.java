@@ -8,10 +8,8 @@ import dev.plexd.daemon.metrics.PrometheusText;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.service.ServiceAccess;
 import dev.plexd.testing.CliRun;
+import dev.plexd.testing.InMemoryWireGuard;
 import dev.plexd.testing.LogCapture;
-import dev.plexd.wireguard.PeerConfig;
-import dev.plexd.wireguard.WireGuardController;
-import dev.plexd.wireguard.WireGuardKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,8 +76,9 @@ class ServiceAccessDaemonTest {
 
     private void start() throws Exception {
         daemon = new Daemon(node.config("services.enabled=true"), node.wiring().withDataPlane((cfg, spec) -> {
-            dataPlane = new SlotBinding(node.wireGuard, spec.filter());
-            return ControllerDataPlane.open(dataPlane, spec, () -> node.dataPlaneClosed = true);
+            dataPlane = new SlotBinding(spec.filter());
+            node.wireGuard.listen(dataPlane);
+            return ControllerDataPlane.open(node.wireGuard, spec, () -> node.dataPlaneClosed = true);
         }));
         daemon.start();
     }
@@ -255,53 +254,23 @@ class ServiceAccessDaemonTest {
     }
 
     /**
-     * The in-memory WireGuard, plus what plexd's userspace Device does when a peer is added
-     * ({@code tunnel/device/Device.java}): it binds the peer's slot in the service filter, and from
-     * then on decrypted packets of that peer reach it. The verdict for the peer's first packet
-     * (udp/53) is taken right there.
+     * What plexd's userspace Device does when a peer is added to it ({@code tunnel/device/Device.java}):
+     * it binds the peer's slot in the service filter, and from then on decrypted packets of that peer
+     * reach it. The verdict for the peer's first packet (udp/53) is taken right there.
      */
-    static final class SlotBinding implements WireGuardController {
+    static final class SlotBinding implements InMemoryWireGuard.PeerListener {
 
-        final WireGuardController delegate;
         final InboundFilter filter;
         final Map<String, Integer> slots = new ConcurrentHashMap<>();
         final Map<String, Boolean> firstVerdict = new ConcurrentHashMap<>();
         private final Map<String, Integer> assigned = new HashMap<>();
 
-        SlotBinding(WireGuardController delegate, InboundFilter filter) {
-            this.delegate = delegate;
+        SlotBinding(InboundFilter filter) {
             this.filter = filter;
         }
 
         @Override
-        public void createInterface(String name, byte[] privateKey, int listenPort) throws IOException {
-            delegate.createInterface(name, privateKey, listenPort);
-        }
-
-        @Override
-        public void deleteInterface(String name) throws IOException {
-            delegate.deleteInterface(name);
-        }
-
-        @Override
-        public void configureAddress(String name, String cidr) throws IOException {
-            delegate.configureAddress(name, cidr);
-        }
-
-        @Override
-        public void setUp(String name) throws IOException {
-            delegate.setUp(name);
-        }
-
-        @Override
-        public void setMtu(String name, int mtu) throws IOException {
-            delegate.setMtu(name, mtu);
-        }
-
-        @Override
-        public synchronized void addPeer(String name, PeerConfig peer) throws IOException {
-            delegate.addPeer(name, peer);
-            String key = WireGuardKeys.encode(peer.publicKey());
+        public void added(String iface, String key) {
             int slot = assigned.computeIfAbsent(key, k -> assigned.size());
             filter.bindSlot(slot, key);
             slots.put(key, slot);
@@ -309,9 +278,7 @@ class ServiceAccessDaemonTest {
         }
 
         @Override
-        public synchronized void removePeer(String name, byte[] publicKey) throws IOException {
-            delegate.removePeer(name, publicKey);
-            String key = WireGuardKeys.encode(publicKey);
+        public void removed(String iface, String key) {
             Integer slot = slots.remove(key);
             if (slot != null) {
                 filter.unbindSlot(slot);

@@ -21,6 +21,24 @@ public final class InMemoryWireGuard implements WireGuardController {
     private final Map<String, Map<String, PeerConfig>> peersByInterface = new LinkedHashMap<>();
     private final Set<String> failingKeys = ConcurrentHashMap.newKeySet();
     private final List<String> operations = new ArrayList<>();
+    private PeerListener listener = PeerListener.NONE;
+
+    /** Told of every peer added or removed successfully, under this controller's lock. */
+    public interface PeerListener {
+        PeerListener NONE = new PeerListener() {
+        };
+
+        default void added(String iface, String publicKeyBase64) {
+        }
+
+        default void removed(String iface, String publicKeyBase64) {
+        }
+    }
+
+    /** Replaces the listener (one at a time), e.g. to stand in for what a data plane does with a new peer. */
+    public synchronized void listen(PeerListener peerListener) {
+        listener = peerListener;
+    }
 
     /** Makes every add/remove of this base64 public key fail until {@link #heal} is called. */
     public void failFor(String publicKeyBase64) {
@@ -80,6 +98,7 @@ public final class InMemoryWireGuard implements WireGuardController {
         }
         peersByInterface.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(key, peer);
         operations.add("add " + name + " " + key);
+        listener.added(name, key);
     }
 
     @Override
@@ -93,5 +112,6 @@ public final class InMemoryWireGuard implements WireGuardController {
             peers.remove(key);
         }
         operations.add("remove " + name + " " + key);
+        listener.removed(name, key);
     }
 }
