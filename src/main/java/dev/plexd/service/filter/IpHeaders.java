@@ -89,6 +89,12 @@ final class IpHeaders {
         if ((head & 0x1fff) != 0) {
             return result(LATER_FRAGMENT, protocol, false, 0);
         }
+        // Nearly every IPv4 header has no options. On that (predicted) branch the port read's address
+        // is a constant past the header instead of waiting for the header-length field: one load less
+        // on each packet's dependency chain, 0.2-0.4 ns per decision (docs/benchmarks.md).
+        if (headerLength == 20) {
+            return transport(protocol, false, offset + 20, offset + totalLength);
+        }
         return transport(protocol, false, offset + headerLength, offset + totalLength);
     }
 
