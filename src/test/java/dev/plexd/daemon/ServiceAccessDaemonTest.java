@@ -106,6 +106,8 @@ class ServiceAccessDaemonTest {
         start();
         await("beta bound", () -> dataPlane.firstVerdict.containsKey(LocalNode.BETA_KEY));
         assertThat(dataPlane.firstVerdict).containsEntry(LocalNode.BETA_KEY, false);
+        // beta is bound while the cycle is still running (gamma comes after it): wait for its end.
+        await("the first cycle ended", () -> daemon.status().status().lastReconcile().outcome() != null);
         assertThat(status().lastReconcile().outcome()).isEqualTo("handler_failed");
         assertThat(status().lastReconcile().lastSuccessAt()).isNull();
 
