@@ -40,7 +40,8 @@ class DaemonTest {
     @Test
     void localModeStartsEnforcesReconcilesAndStops() throws Exception {
         LocalNode node = new LocalNode(dir);
-        Daemon daemon = node.daemon();
+        // One cycle only: a second one (unchanged) would replace the "applied" outcome asserted below.
+        Daemon daemon = node.daemon("reconcile.interval=1h");
         daemon.start();
         try {
             // Deny-all first (no persisted state), then the state file's policy.
@@ -74,11 +75,6 @@ class DaemonTest {
             await("state persisted", () -> Files.exists(persisted));
             assertThat(Files.getPosixFilePermissions(persisted)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.getPosixFilePermissions(dir.resolve("data"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-
-            // Editing the state file takes effect on the next cycle: beta loses its policy.
-            Files.writeString(node.stateFile, LocalNode.STATE.replace("dst: beta", "dst: gamma"));
-            await("gamma replaces beta", () -> node.peerKeys().contains(LocalNode.GAMMA_KEY)
-                    && !node.peerKeys().contains(LocalNode.BETA_KEY));
         } finally {
             assertThat(daemon.stop()).isTrue();
         }
@@ -86,6 +82,23 @@ class DaemonTest {
         assertThat(node.socket).doesNotExist();
         // Without shutdown.teardown_firewall the rules stay in force after exit.
         assertThat(node.firewall.calls).noneMatch(c -> c.startsWith("flush") || c.startsWith("delete"));
+    }
+
+    @Test
+    void editingTheStateFileTakesEffectOnTheNextCycle() throws Exception {
+        LocalNode node = new LocalNode(dir);
+        Daemon daemon = node.daemon();
+        daemon.start();
+        try {
+            await("first reconcile", () -> daemon.status().ready());
+            assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
+            // beta loses its policy, gamma gets one.
+            Files.writeString(node.stateFile, LocalNode.STATE.replace("dst: beta", "dst: gamma"));
+            await("gamma replaces beta", () -> node.peerKeys().contains(LocalNode.GAMMA_KEY)
+                    && !node.peerKeys().contains(LocalNode.BETA_KEY));
+        } finally {
+            assertThat(daemon.stop()).isTrue();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.plexd.daemon.api.NodeStatus;
 import dev.plexd.daemon.metrics.PrometheusText;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.service.ServiceAccess;
+import dev.plexd.service.policy.PolicyFiles;
 import dev.plexd.testing.CliRun;
 import dev.plexd.testing.InMemoryWireGuard;
 import dev.plexd.testing.LogCapture;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,10 +64,9 @@ class ServiceAccessDaemonTest {
         return Files.createDirectories(dir.resolve("etc/services"));
     }
 
+    /** Atomically, as the CLI does: the daemon's directory watcher may read the file at any moment, never half-written. */
     private void write(String file, String text) throws IOException {
-        Path path = services().resolve(file);
-        Files.createDirectories(path.getParent());
-        Files.writeString(path, text);
+        PolicyFiles.writeAtomically(services().resolve(file), text.getBytes(StandardCharsets.UTF_8));
     }
 
     @BeforeEach
@@ -193,12 +194,19 @@ class ServiceAccessDaemonTest {
         assertThat(before.lastSuccess()).isNotNull();
 
         // plexd service reload: validates, then POSTs to the daemon's socket; in force when it returns.
-        write("global.policy", "allow udp 53\nallow udp 8080\n");
-        CliRun reload = CliRun.plexd("service", "--config-dir", dir.resolve("etc").toString(), "reload",
-                "--api-socket", node.socket.toString());
-        assertThat(reload.exit()).as(reload.err()).isZero();
-        assertThat(reload.out()).contains("Daemon reloaded the service policy.");
-        assertThat(dataPlane.filter.allowInbound(beta, udp(8080), 0, 28)).isTrue();
+        try (LogCapture loads = LogCapture.of(ServiceAccess.class)) {
+            write("global.policy", "allow udp 53\nallow udp 8080\n");
+            CliRun reload = CliRun.plexd("service", "--config-dir", dir.resolve("etc").toString(), "reload",
+                    "--api-socket", node.socket.toString());
+            assertThat(reload.exit()).as(reload.err()).isZero();
+            assertThat(reload.out()).contains("Daemon reloaded the service policy.");
+            assertThat(dataPlane.filter.allowInbound(beta, udp(8080), 0, 28)).isTrue();
+            // The directory watcher loads the edit too, 100 ms after the write: wait for that load as
+            // well, or it could come after `reloaded` is read and move what the bad file must not.
+            await("the watcher's load of the edit", () -> loads.events().stream()
+                    .filter(e -> e.getFormattedMessage().equals("service policy loaded"))
+                    .filter(e -> "2".equals(LogCapture.fields(e).get("rules"))).count() >= 2);
+        }
         NodeStatus.Services reloaded = status().services();
         assertThat(reloaded.generation()).isGreaterThan(before.generation());
         assertThat(reloaded.rules()).isEqualTo(2);

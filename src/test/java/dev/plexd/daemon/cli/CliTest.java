@@ -28,7 +28,8 @@ class CliTest {
     @BeforeEach
     void start() throws Exception {
         node = new LocalNode(dir);
-        daemon = node.daemon();
+        // One cycle only: a second one (unchanged) would replace the "applied" outcome statusTable expects.
+        daemon = node.daemon("reconcile.interval=1h");
         daemon.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!daemon.status().ready() && System.nanoTime() < deadline) {

@@ -3,7 +3,6 @@ package dev.plexd.service.policy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Writes a {@code services/} tree into a test's config directory. */
@@ -19,11 +18,10 @@ public final class ServicesDir {
         return configDir;
     }
 
+    /** Atomically, as the CLI does: a running {@code ServiceAccess} watches the directory and must never read it half-written. */
     public ServicesDir file(String relative, String content) {
-        Path file = configDir.resolve("services").resolve(relative);
         try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, content, StandardCharsets.UTF_8);
+            PolicyFiles.writeAtomically(configDir.resolve("services").resolve(relative), content.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,6 +6,7 @@ import dev.plexd.service.InboundFilter;
 import dev.plexd.testing.Privileged;
 import dev.plexd.tunnel.device.DeviceStats;
 import dev.plexd.tunnel.device.DropReason;
+import dev.plexd.tunnel.noise.Messages;
 import dev.plexd.tunnel.timers.Clock;
 import dev.plexd.wireguard.WireGuardKeys;
 import org.junit.jupiter.api.AfterEach;
@@ -86,11 +87,18 @@ class BadInputTest extends PlexdAndWireGuardGo {
             hostile.add(genuine); // replay
             hostile.add(genuine);
         }
+        // plexd's threads count the drops: wait until they did, not for a fixed time. The inbound
+        // thread hands cookie-reply-sized datagrams on to the control thread, which refuses them.
+        long cookieSized = hostile.stream().filter(d -> d.length == Messages.COOKIE_REPLY_SIZE
+                && d[0] == Messages.TYPE_COOKIE_REPLY && d[1] == 0 && d[2] == 0 && d[3] == 0).count();
+        long rejectedBefore = stats.drops(DropReason.HANDSHAKE_REJECTED);
         relay.sendToPlexd(hostile);
-        Thread.sleep(300);
+        SessionLimitsTest.await(() -> stats.drops(DropReason.REPLAY) >= 2L * transport.size()
+                && stats.drops(DropReason.HANDSHAKE_REJECTED) - rejectedBefore >= cookieSized, "the hostile datagrams counted");
         long rejected = stats.drops(DropReason.HANDSHAKE_REJECTED);
         relay.sendToPlexd(initiations); // genuine but replayed: the timestamp is not newer
-        Thread.sleep(200);
+        SessionLimitsTest.await(() -> stats.drops(DropReason.HANDSHAKE_REJECTED) - rejected >= initiations.size(),
+                "the replayed initiations refused");
 
         assertThat(stats.drops(DropReason.MALFORMED)).as("wrong type or size").isPositive();
         assertThat(stats.drops(DropReason.BAD_MAC)).as("handshake mac1 or transport tag wrong").isPositive();
