@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -132,6 +133,17 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /**
+     * The JVM installs no handler for a signal its parent ignored (e.g. SIGHUP under {@code nohup},
+     * SIGINT for a background job of a script): the operator is told what then does not work.
+     */
+    private static void handle(String name, SignalHandler handler, String lost) {
+        if (Signal.handle(new Signal(name), handler) == SignalHandler.SIG_IGN) {
+            log.atWarn().addKeyValue("signal", "SIG" + name)
+                    .log("signal ignored since plexd started (by its parent), no handler installed: " + lost);
+        }
+    }
+
+    /**
      * Runs until SIGTERM or SIGINT; SIGHUP reloads the service policies. A stop signal during the
      * start (e.g. a first registration waiting for an unreachable control plane) interrupts it.
      */
@@ -139,22 +151,22 @@ public final class UpCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Thread starter = Thread.currentThread();
         AtomicBoolean starting = new AtomicBoolean(true);
-        sun.misc.SignalHandler onStop = s -> {
+        SignalHandler onStop = s -> {
             stop.countDown();
             if (starting.get()) {
                 starter.interrupt();
             }
         };
-        Signal.handle(new Signal("TERM"), onStop);
-        Signal.handle(new Signal("INT"), onStop);
-        Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("sighup").start(() -> {
+        handle("TERM", onStop, "SIGTERM will not stop plexd cleanly");
+        handle("INT", onStop, "SIGINT will not stop plexd");
+        handle("HUP", s -> Thread.ofVirtual().name("sighup").start(() -> {
             log.info("SIGHUP: reloading service policies");
             try {
                 daemon.reloadServices();
             } catch (Exception e) {
                 log.atWarn().setCause(e).log("service policy reload failed");
             }
-        }));
+        }), "SIGHUP will not reload service policies (use `plexd service reload`)");
         try {
             daemon.start();
         } catch (ComponentUnavailableException e) {
