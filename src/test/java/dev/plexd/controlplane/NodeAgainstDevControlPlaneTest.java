@@ -45,8 +45,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -131,7 +131,7 @@ class NodeAgainstDevControlPlaneTest {
             policyEventsAt.add(at);
         });
         EventStream events = node.events();
-        await(() -> events.state() == EventStream.State.CONNECTED && plane.streams() == 1, "stream connected");
+        until("stream connected", () -> events.state() == EventStream.State.CONNECTED && plane.streams() == 1);
 
         // The operator edits the policy: alpha may now reach gamma instead of beta. The clock starts
         // once the edited file is in place (the rename), as the issue words the one-second promise.
@@ -155,14 +155,14 @@ class NodeAgainstDevControlPlaneTest {
         String forged = forgedEnvelope(EventTypes.PEER_ADDED, "{\"id\":\"mallory\"}");
         String tampered = signedByOtherKeyThenTampered();
         inject("id: 999\ndata: " + forged + "\n\n" + "data: " + tampered + "\n\n");
-        await(() -> events.eventsRejected().getOrDefault("bad_signature", 0L) == 2, "forged events rejected");
+        until("forged events rejected", () -> events.eventsRejected().getOrDefault("bad_signature", 0L) == 2);
 
         assertThat(events.eventsRejected()).isEqualTo(Map.of("bad_signature", 2L));
         assertThat(policyEvents).hasSize(1);
         assertThat(events.eventsReceived()).doesNotContainKey(EventTypes.PEER_ADDED);
         assertThat(cycles).as("no reconcile ran").isEmpty();
         assertThat(wireGuard.peerKeys(IFACE)).containsExactly(Fixtures.keyFor("gamma"));
-        await(() -> node.heartbeat().heartbeatsSent() > 0, "a heartbeat");
+        until("a heartbeat", () -> node.heartbeat().heartbeatsSent() > 0);
     }
 
     private void inject(String frame) throws IOException {
@@ -189,13 +189,4 @@ class NodeAgainstDevControlPlaneTest {
                 .replace("forged-nonce", "forged-nonce-2");
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 }

@@ -34,7 +34,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import static dev.plexd.daemon.DaemonTest.await;
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -115,10 +115,10 @@ class ControlPlaneDaemonTest {
         assertThat(tokenFile).doesNotExist();
         assertThat(node.wireGuard.operations()).contains("address plexd0 10.100.0.1/16", "up plexd0");
 
-        await("first reconcile", () -> daemon.status().ready());
+        until("first reconcile", () -> daemon.status().ready());
         assertThat(node.peerKeys()).containsExactly(Fixtures.keyFor("beta"));
         assertThat(node.firewall.last()).contains(new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
-        await("event stream connected", () -> daemon.status().status().controlPlane().state().equals("connected")
+        until("event stream connected", () -> daemon.status().status().controlPlane().state().equals("connected")
                 && plane.streams() == 1);
         NodeStatus status = Json.MAPPER.readValue(api.get("/v1/status").body(), NodeStatus.class);
         assertThat(status.mode()).isEqualTo("control_plane");
@@ -130,7 +130,7 @@ class ControlPlaneDaemonTest {
         // The operator edits the policy; with reconcile.interval at 1h only the event can bring it.
         writeState(state("gamma"));
         long editedAt = System.nanoTime();
-        await("gamma replaces beta", () -> node.peerKeys().equals(java.util.Set.of(Fixtures.keyFor("gamma"))));
+        until("gamma replaces beta", () -> node.peerKeys().equals(java.util.Set.of(Fixtures.keyFor("gamma"))));
         // The whole path (watch, signed event, verification, handler, state fetch, reconcile) within
         // the one second from the edited file being in place; the await polls every 20 ms.
         assertThat(Duration.ofNanos(System.nanoTime() - editedAt)).as("state file in place to the policy enforced")
@@ -141,7 +141,7 @@ class ControlPlaneDaemonTest {
         // A forged event is rejected, counted by reason, and changes nothing.
         int applies = node.firewall.applied.size();
         inject("data: " + forged() + "\n\n");
-        await("forged event counted", () -> metrics(api).getOrDefault("plexd_events_rejected_total{reason=\"bad_signature\"}", 0.0) == 1.0);
+        until("forged event counted", () -> metrics(api).getOrDefault("plexd_events_rejected_total{reason=\"bad_signature\"}", 0.0) == 1.0);
         assertThat(metrics(api)).containsEntry("plexd_events_received_total{type=\"policy_updated\"}", 1.0);
         assertThat(node.firewall.applied).hasSize(applies);
         assertThat(node.peerKeys()).containsExactly(Fixtures.keyFor("gamma"));

@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -27,15 +27,6 @@ class DaemonTest {
     @TempDir
     Path dir;
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     @Test
     void localModeStartsEnforcesReconcilesAndStops() throws Exception {
@@ -50,7 +41,7 @@ class DaemonTest {
             // Copied under the list's lock: the reconciler thread may be adding to it.
             assertThat(node.wireGuard.operations().subList(0, 4)).containsExactly(
                     "create plexd0", "mtu plexd0 1420", "address plexd0 10.100.0.1/16", "up plexd0");
-            await("first reconcile", () -> daemon.status().ready());
+            until("first reconcile", () -> daemon.status().ready());
             assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             assertThat(node.firewall.last()).contains(
                     new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
@@ -72,7 +63,7 @@ class DaemonTest {
 
             // The applied state is persisted for the next start.
             Path persisted = dir.resolve("data").resolve(StateStore.FILE_NAME);
-            await("state persisted", () -> Files.exists(persisted));
+            until("state persisted", () -> Files.exists(persisted));
             assertThat(Files.getPosixFilePermissions(persisted)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.getPosixFilePermissions(dir.resolve("data"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         } finally {
@@ -90,11 +81,11 @@ class DaemonTest {
         Daemon daemon = node.daemon();
         daemon.start();
         try {
-            await("first reconcile", () -> daemon.status().ready());
+            until("first reconcile", () -> daemon.status().ready());
             assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             // beta loses its policy, gamma gets one.
             Files.writeString(node.stateFile, LocalNode.STATE.replace("dst: beta", "dst: gamma"));
-            await("gamma replaces beta", () -> node.peerKeys().contains(LocalNode.GAMMA_KEY)
+            until("gamma replaces beta", () -> node.peerKeys().contains(LocalNode.GAMMA_KEY)
                     && !node.peerKeys().contains(LocalNode.BETA_KEY));
         } finally {
             assertThat(daemon.stop()).isTrue();
@@ -106,8 +97,8 @@ class DaemonTest {
         LocalNode node = new LocalNode(dir);
         Daemon first = node.daemon();
         first.start();
-        await("first reconcile", () -> first.status().ready());
-        await("state persisted", () -> Files.exists(dir.resolve("data").resolve(StateStore.FILE_NAME)));
+        until("first reconcile", () -> first.status().ready());
+        until("state persisted", () -> Files.exists(dir.resolve("data").resolve(StateStore.FILE_NAME)));
         first.stop();
 
         // The state source is now broken: the restart must enforce the persisted state anyway.
@@ -122,7 +113,7 @@ class DaemonTest {
             assertThat(again.firewall.applied.getFirst()).contains(
                     new FirewallRule("plexd0", "10.100.0.1", "10.100.0.2", 22, "tcp", "allow"));
             // The first cycle fails to fetch and changes nothing.
-            await("a failed cycle", () -> second.status().status().lastReconcile().outcome() != null);
+            until("a failed cycle", () -> second.status().status().lastReconcile().outcome() != null);
             assertThat(second.status().status().lastReconcile().outcome()).isEqualTo("fetch_failed");
             assertThat(again.peerKeys()).containsExactly(LocalNode.BETA_KEY);
         } finally {
@@ -142,7 +133,7 @@ class DaemonTest {
             assertThat(node.firewall.applied).containsExactly(
                     List.of(new FirewallRule("plexd0", FirewallRule.ANY, FirewallRule.ANY, 0, "", "deny")));
             assertThat(node.peerKeys()).isEmpty();
-            await("a failed cycle", () -> daemon.status().status().lastReconcile().outcome() != null);
+            until("a failed cycle", () -> daemon.status().status().lastReconcile().outcome() != null);
             assertThat(daemon.status().ready()).isFalse();
             assertThat(node.peerKeys()).isEmpty();
         } finally {
@@ -155,7 +146,7 @@ class DaemonTest {
         LocalNode node = new LocalNode(dir);
         Daemon daemon = node.daemon("shutdown.teardown_firewall=true");
         daemon.start();
-        await("first reconcile", () -> daemon.status().ready());
+        until("first reconcile", () -> daemon.status().ready());
         assertThat(daemon.stop()).isTrue();
         assertThat(node.firewall.calls).endsWith("flush plexd-mesh", "delete plexd-mesh");
         // The firewall goes before the data plane closes.
@@ -196,7 +187,7 @@ class DaemonTest {
         Daemon daemon = new Daemon(node.config("firewall.backend=none"), Wiring.builtIn().withDataPlane(node.dataPlane()));
         daemon.start();
         try {
-            await("first reconcile", () -> daemon.status().ready());
+            until("first reconcile", () -> daemon.status().ready());
             assertThat(node.peerKeys()).containsExactly(LocalNode.BETA_KEY);
             assertThat(daemon.status().status().counts().firewallRules()).isZero();
             assertThat(daemon.status().status().enforcement().firewallBackend()).isEqualTo("none");
@@ -251,10 +242,10 @@ class DaemonTest {
         daemon.start();
         try {
             assertThat(handedToDataPlane[0]).isSameAs(services.filter());
-            await("peers given to the service filter", () -> !peerUpdates.isEmpty());
+            until("peers given to the service filter", () -> !peerUpdates.isEmpty());
             assertThat(peerUpdates).containsExactly(List.of("alpha", "beta", "gamma"));
             Files.writeString(node.stateFile, LocalNode.STATE.replaceAll("(?m)^.*id: gamma.*\n", ""));
-            await("gamma leaves the service filter's peers", () -> peerUpdates.size() == 2);
+            until("gamma leaves the service filter's peers", () -> peerUpdates.size() == 2);
             assertThat(peerUpdates.getLast()).containsExactly("alpha", "beta");
             assertThat(daemon.reloadServices()).containsExactly("services/global.policy:2: unknown protocol (icmp)");
             ApiClient api = new ApiClient(node.socket, Duration.ofSeconds(5));

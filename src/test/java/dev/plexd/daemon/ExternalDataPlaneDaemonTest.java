@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
-import static dev.plexd.daemon.DaemonTest.await;
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,7 +38,7 @@ class ExternalDataPlaneDaemonTest {
                     "node.mesh_ip=10.100.0.1", "firewall.backend=nftables", "wireguard.listen_port=51841"), Wiring.builtIn(ns.exec()));
             daemon.start();
             try {
-                await("first reconcile", () -> daemon.status().ready());
+                until("first reconcile", () -> daemon.status().ready());
                 assertThat(ns.sh("ip", "-o", "address", "show", "dev", iface).stdout()).contains("inet 10.100.0.1/16");
                 assertThat(ns.sh("ip", "-o", "link", "show", "dev", iface).stdout()).contains("mtu 1420").contains(",UP");
                 assertThat(ns.sh("wg", "show", iface, "listen-port").stdout().strip()).isEqualTo("51841");

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-import static dev.plexd.daemon.DaemonTest.await;
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -47,7 +47,7 @@ class FirewallUpkeepTest {
                     .withFirewall((cfg, policy) -> FirewallBackends.create(cfg.backend().key(), policy, exec)));
             daemon.start();
             try {
-                await("first reconcile", () -> daemon.status().ready());
+                until("first reconcile", () -> daemon.status().ready());
                 List<String> enforced = listing(exec);
                 assertThat(String.join("\n", enforced)).contains("plexd-mesh-input", SET, "10.100.0.2");
 
@@ -71,7 +71,7 @@ class FirewallUpkeepTest {
 
     /** Waits (without touching the backend) until the kernel holds {@code enforced} again and the repair was logged. */
     private static void awaitRepair(Exec exec, List<String> enforced, LogCapture logs, int repairs) throws Exception {
-        await("the upkeep's repair #" + repairs, () -> logs.messages(Level.WARN).size() == repairs);
+        until("the upkeep's repair #" + repairs, () -> logs.messages(Level.WARN).size() == repairs);
         assertThat(listing(exec)).isEqualTo(enforced);
         ILoggingEvent event = logs.events().getLast();
         assertThat(event.getFormattedMessage()).isEqualTo("firewall rules were changed outside plexd; repaired");

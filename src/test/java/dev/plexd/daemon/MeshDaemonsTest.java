@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-import static dev.plexd.daemon.DaemonTest.await;
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -114,25 +114,25 @@ class MeshDaemonsTest {
             NetNs.link(a, "pxml" + suffix, List.of("192.0.2.1/24"), b, "pxmr" + suffix, List.of("192.0.2.2/24"));
             Daemon alpha = start(a, "alpha", "pxma" + suffix, 51861, wireguardGo);
             Daemon beta = start(b, "beta", "pxmb" + suffix, 51862, wireguardGo);
-            await("both reconciled", () -> alpha.status().status().counts().peersConfigured() == 1
+            until("both reconciled", () -> alpha.status().status().counts().peersConfigured() == 1
                     && beta.status().status().counts().peersConfigured() == 1);
 
-            await("alpha pings beta over the mesh", () -> pings(a, "10.100.0.2"));
+            until("alpha pings beta over the mesh", () -> pings(a, "10.100.0.2"));
             // The policy is alpha → beta: alpha's firewall lets in only beta's replies.
             assertThat(pings(b, "10.100.0.1")).as("beta may not start a ping to alpha").isFalse();
-            await("both event streams connected", () -> plane.streams() == 2);
+            until("both event streams connected", () -> plane.streams() == 2);
 
             // Only tcp/22 from alpha to beta: the peers stay, beta's firewall drops the ping but
             // lets alpha connect to its port 22.
             writeState("port: 22, protocol: tcp");
-            await("beta's firewall drops alpha's ping", () -> !pings(a, "10.100.0.2"));
+            until("beta's firewall drops alpha's ping", () -> !pings(a, "10.100.0.2"));
             try (ServerSocket ssh = b.call(() -> new ServerSocket(22, 5, InetAddress.getByName("10.100.0.2")))) {
                 assertThat(a.call(() -> connects("10.100.0.2", 22))).as("alpha connects to beta tcp/22").isTrue();
             }
             assertThat(alpha.status().status().counts().peersConfigured()).isEqualTo(1);
 
             writeState(null);
-            await("the policy's removal reaches both nodes", () -> alpha.status().status().counts().peersConfigured() == 0
+            until("the policy's removal reaches both nodes", () -> alpha.status().status().counts().peersConfigured() == 0
                     && beta.status().status().counts().peersConfigured() == 0);
             assertThat(a.sh("wg", "show", "pxma" + suffix, "peers").stdout()).isBlank();
             assertThat(pings(a, "10.100.0.2")).as("alpha can no longer reach beta").isFalse();

@@ -7,7 +7,7 @@ import dev.plexd.daemon.api.NodeStatus;
 import dev.plexd.daemon.metrics.PrometheusText;
 import dev.plexd.service.InboundFilter;
 import dev.plexd.service.ServiceAccess;
-import dev.plexd.service.policy.PolicyFiles;
+import dev.plexd.service.policy.ServicesDir;
 import dev.plexd.testing.CliRun;
 import dev.plexd.testing.InMemoryWireGuard;
 import dev.plexd.testing.LogCapture;
@@ -16,8 +16,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +23,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import static dev.plexd.daemon.DaemonTest.await;
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -60,13 +58,8 @@ class ServiceAccessDaemonTest {
         }
     }
 
-    private Path services() throws IOException {
-        return Files.createDirectories(dir.resolve("etc/services"));
-    }
-
-    /** Atomically, as the CLI does: the daemon's directory watcher may read the file at any moment, never half-written. */
-    private void write(String file, String text) throws IOException {
-        PolicyFiles.writeAtomically(services().resolve(file), text.getBytes(StandardCharsets.UTF_8));
+    private void write(String file, String text) {
+        new ServicesDir(dir.resolve("etc")).file(file, text);
     }
 
     @BeforeEach
@@ -105,10 +98,10 @@ class ServiceAccessDaemonTest {
         write("peer/beta.policy", "deny udp 53\n");
         node.wireGuard.failFor(LocalNode.GAMMA_KEY);
         start();
-        await("beta bound", () -> dataPlane.firstVerdict.containsKey(LocalNode.BETA_KEY));
+        until("beta bound", () -> dataPlane.firstVerdict.containsKey(LocalNode.BETA_KEY));
         assertThat(dataPlane.firstVerdict).containsEntry(LocalNode.BETA_KEY, false);
         // beta is bound while the cycle is still running (gamma comes after it): wait for its end.
-        await("the first cycle ended", () -> daemon.status().status().lastReconcile().outcome() != null);
+        until("the first cycle ended", () -> daemon.status().status().lastReconcile().outcome() != null);
         assertThat(status().lastReconcile().outcome()).isEqualTo("handler_failed");
         assertThat(status().lastReconcile().lastSuccessAt()).isNull();
 
@@ -128,7 +121,7 @@ class ServiceAccessDaemonTest {
 
         // gamma has no peer file: once it can be added, the global allow applies to it.
         node.wireGuard.heal(LocalNode.GAMMA_KEY);
-        await("gamma bound", () -> dataPlane.firstVerdict.containsKey(LocalNode.GAMMA_KEY));
+        until("gamma bound", () -> dataPlane.firstVerdict.containsKey(LocalNode.GAMMA_KEY));
         assertThat(dataPlane.firstVerdict).containsEntry(LocalNode.GAMMA_KEY, true);
     }
 
@@ -140,7 +133,7 @@ class ServiceAccessDaemonTest {
         write("peer/beta.policy", "deny udp 53\n");
         start();
         Path persisted = dir.resolve("data").resolve(dev.plexd.daemon.state.StateStore.FILE_NAME);
-        await("state persisted", () -> daemon.status().ready() && Files.exists(persisted));
+        until("state persisted", () -> daemon.status().ready() && Files.exists(persisted));
         daemon.stop();
 
         node = new LocalNode(dir); // a fresh data plane; same data directory
@@ -161,19 +154,19 @@ class ServiceAccessDaemonTest {
         write("global.policy", "allow udp 53\n");
         write("peer/beta.policy", "deny udp 53\n");
         start();
-        await("first cycle", () -> daemon.status().ready() && dataPlane.slots.containsKey(LocalNode.BETA_KEY)
+        until("first cycle", () -> daemon.status().ready() && dataPlane.slots.containsKey(LocalNode.BETA_KEY)
                 && dataPlane.slots.containsKey(LocalNode.GAMMA_KEY));
         int beta = dataPlane.slots.get(LocalNode.BETA_KEY);
 
         node.wireGuard.failFor(LocalNode.BETA_KEY);
         Files.writeString(node.stateFile, STATE.replaceAll("(?m)^.*(id: beta|dst: beta).*\n", ""));
-        await("a cycle that fails to remove beta", () -> "handler_failed".equals(daemon.status().status().lastReconcile().outcome()));
+        until("a cycle that fails to remove beta", () -> "handler_failed".equals(daemon.status().status().lastReconcile().outcome()));
         assertThat(dataPlane.slots).containsKey(LocalNode.BETA_KEY);
         assertThat(dataPlane.filter.allowInbound(beta, udp(53), 0, 28)).isFalse();
         assertThat(status().services().peers()).anyMatch(p -> p.peer().equals("beta"));
 
         node.wireGuard.heal(LocalNode.BETA_KEY);
-        await("beta removed", () -> !dataPlane.slots.containsKey(LocalNode.BETA_KEY)
+        until("beta removed", () -> !dataPlane.slots.containsKey(LocalNode.BETA_KEY)
                 && "applied".equals(daemon.status().status().lastReconcile().outcome()));
         assertThat(status().services().peers()).extracting(NodeStatus.ServicePeer::peer).containsExactly("gamma");
     }
@@ -183,7 +176,7 @@ class ServiceAccessDaemonTest {
         write("default", "deny\n");
         write("global.policy", "allow udp 53\n");
         start();
-        await("first cycle", () -> daemon.status().ready() && dataPlane.slots.containsKey(LocalNode.BETA_KEY));
+        until("first cycle", () -> daemon.status().ready() && dataPlane.slots.containsKey(LocalNode.BETA_KEY));
         int beta = dataPlane.slots.get(LocalNode.BETA_KEY);
         assertThat(dataPlane.filter.allowInbound(beta, udp(8080), 0, 28)).isFalse();
         NodeStatus.Services before = status().services();
@@ -203,7 +196,7 @@ class ServiceAccessDaemonTest {
             assertThat(dataPlane.filter.allowInbound(beta, udp(8080), 0, 28)).isTrue();
             // The directory watcher loads the edit too, 100 ms after the write: wait for that load as
             // well, or it could come after `reloaded` is read and move what the bad file must not.
-            await("the watcher's load of the edit", () -> loads.events().stream()
+            until("the watcher's load of the edit", () -> loads.events().stream()
                     .filter(e -> e.getFormattedMessage().equals("service policy loaded"))
                     .filter(e -> "2".equals(LogCapture.fields(e).get("rules"))).count() >= 2);
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -54,7 +55,7 @@ class SighupReloadTest {
 
             long pid = javaPid(process);
             Exec.host().run("kill", "-HUP", Long.toString(pid)).orThrow();
-            DaemonTest.await("generation advanced by SIGHUP", () -> {
+            until("generation advanced by SIGHUP", () -> {
                 NodeStatus s = status(api);
                 return s != null && s.services().generation() > before.generation();
             });
@@ -63,7 +64,7 @@ class SighupReloadTest {
             assertThat(after.lastSuccess()).isAfter(before.lastSuccess());
             assertThat(PrometheusText.parse(api.get("/metrics").text()).get("plexd_service_policy_generation"))
                     .isGreaterThanOrEqualTo((double) after.generation());
-            DaemonTest.await("SIGHUP logged", () -> output.stream().anyMatch(l -> l.contains("SIGHUP: reloading service policies")));
+            until("SIGHUP logged", () -> output.stream().anyMatch(l -> l.contains("SIGHUP: reloading service policies")));
             assertThat(output).noneMatch(l -> l.contains("signal ignored since plexd started"));
 
             stopWithSigterm(process, pid, output);
@@ -124,7 +125,7 @@ class SighupReloadTest {
     }
 
     private static NodeStatus.Services awaitReady(ApiClient api) throws InterruptedException {
-        DaemonTest.await("daemon ready with beta bound in the filter", () -> {
+        until("daemon ready with beta bound in the filter", () -> {
             NodeStatus s = status(api);
             return s != null && s.ready() && s.services().peers().size() == 1;
         });

@@ -20,12 +20,14 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ServiceAccessTest {
 
+    /** Reloads are promised within a second; five leaves room for a loaded machine. */
+    private static final Duration FIVE_SECONDS = Duration.ofSeconds(5);
     static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
     static final MeshPeer NODE_1 = new MeshPeer("node-1", KEY, "10.100.0.2", List.of());
 
@@ -71,15 +73,6 @@ class ServiceAccessTest {
         return filter.allowInbound(1, packet, 0, packet.length);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 
     @Test
     void aBadFileIsReportedAndTheLastGoodPolicyStays() throws Exception {
@@ -184,7 +177,7 @@ class ServiceAccessTest {
         }
         // The last write was version A (i = 39): it applies within a second.
         long written = System.nanoTime();
-        await("the last version applies", () -> allows(filter, 22) && !allows(filter, 80));
+        until("the last version applies", FIVE_SECONDS, () -> allows(filter, 22) && !allows(filter, 80));
         long applyMs = Duration.ofNanos(System.nanoTime() - written).toMillis();
         Thread.sleep(200);
         running.set(false);
@@ -207,15 +200,15 @@ class ServiceAccessTest {
         Path staging = Files.createDirectory(configDir.resolve(".staging"));
         new ServicesDir(staging).defaultAction("deny").peer("node-1", "allow tcp 22\n");
         Files.move(staging.resolve("services"), configDir.resolve("services"), StandardCopyOption.ATOMIC_MOVE);
-        await("the new directory applies", () -> !allows(access.filter(), 80));
+        until("the new directory applies", FIVE_SECONDS, () -> !allows(access.filter(), 80));
         assertThat(allows(access.filter(), 22)).isTrue();
 
         // A file added to a directory created after the start is seen too.
         services().org("ops", "allow tcp 80\n").members("ops", "node-1\n");
-        await("the org file applies", () -> allows(access.filter(), 80));
+        until("the org file applies", FIVE_SECONDS, () -> allows(access.filter(), 80));
 
         TempFiles.deleteRecursively(configDir.resolve("services"));
-        await("removing services/ allows everything", () -> allows(access.filter(), 9999));
+        until("removing services/ allows everything", FIVE_SECONDS, () -> allows(access.filter(), 9999));
     }
 
     @Test

@@ -30,8 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -194,7 +194,7 @@ class EventStreamTest {
         RecordedRequest second = server.takeRequest(10, TimeUnit.SECONDS);
         assertThat(second.getHeaders().get("Last-Event-ID")).isEqualTo("10");
         awaitState(stream, EventStream.State.CONNECTED);
-        await(() -> reconciles.get() == 1, "a reconnect after a failure catches up with one reconcile");
+        until("a reconnect after a failure catches up with one reconcile", () -> reconciles.get() == 1);
         assertThat(stream.reconnects()).isEqualTo(1);
     }
 
@@ -263,7 +263,7 @@ class EventStreamTest {
         server.enqueue(openSse(": back\n\n"));
         reconnect.run();
         awaitState(stream, EventStream.State.CONNECTED);
-        await(() -> reconciles.get() == 3, "one catch-up reconcile on reconnect");
+        until("one catch-up reconcile on reconnect", () -> reconciles.get() == 3);
         // Open, but not proven yet: polling goes on until the stream has lasted PROVEN_AFTER.
         clock.advance(EventStream.PROVEN_AFTER);
         nextPoll.run();
@@ -415,17 +415,8 @@ class EventStreamTest {
     }
 
     private static void awaitState(EventStream stream, EventStream.State expected) throws InterruptedException {
-        await(() -> stream.state() == expected, "state " + expected);
+        until("state " + expected, () -> stream.state() == expected);
     }
 
     /** Waits for something another thread does (OkHttp delivers callbacks on its own threads). */
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
 }

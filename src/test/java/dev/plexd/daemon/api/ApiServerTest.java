@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -262,13 +263,9 @@ class ApiServerTest {
             }
         }
         // A slot is free again once its handler has seen the end of stream: wait for that, not a fixed time.
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String answer = getOrEmpty("/healthz");
-        while (answer.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            answer = getOrEmpty("/healthz");
-        }
-        assertThat(answer).startsWith("HTTP/1.1 200 ");
+        String[] answer = {""};
+        until("a request served again", () -> !(answer[0] = getOrEmpty("/healthz")).isEmpty());
+        assertThat(answer[0]).startsWith("HTTP/1.1 200 ");
     }
 
     /** The answer, or "" when the connection was refused (reset or broken pipe, depending on timing). */

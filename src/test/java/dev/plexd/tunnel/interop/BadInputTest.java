@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -93,12 +94,12 @@ class BadInputTest extends PlexdAndWireGuardGo {
                 && d[0] == Messages.TYPE_COOKIE_REPLY && d[1] == 0 && d[2] == 0 && d[3] == 0).count();
         long rejectedBefore = stats.drops(DropReason.HANDSHAKE_REJECTED);
         relay.sendToPlexd(hostile);
-        SessionLimitsTest.await(() -> stats.drops(DropReason.REPLAY) >= 2L * transport.size()
-                && stats.drops(DropReason.HANDSHAKE_REJECTED) - rejectedBefore >= cookieSized, "the hostile datagrams counted");
+        until("the hostile datagrams counted", () -> stats.drops(DropReason.REPLAY) >= 2L * transport.size()
+                && stats.drops(DropReason.HANDSHAKE_REJECTED) - rejectedBefore >= cookieSized);
         long rejected = stats.drops(DropReason.HANDSHAKE_REJECTED);
         relay.sendToPlexd(initiations); // genuine but replayed: the timestamp is not newer
-        SessionLimitsTest.await(() -> stats.drops(DropReason.HANDSHAKE_REJECTED) - rejected >= initiations.size(),
-                "the replayed initiations refused");
+        until("the replayed initiations refused",
+                () -> stats.drops(DropReason.HANDSHAKE_REJECTED) - rejected >= initiations.size());
 
         assertThat(stats.drops(DropReason.MALFORMED)).as("wrong type or size").isPositive();
         assertThat(stats.drops(DropReason.BAD_MAC)).as("handshake mac1 or transport tag wrong").isPositive();

@@ -31,6 +31,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** plexd's data plane against wireguard-go, the reference implementation, over a veth pair. */
@@ -238,7 +239,7 @@ class InteropTest extends PlexdAndWireGuardGo {
         plexd.wg("set", plexd.iface(), "peer", WireGuardKeys.encode(wgGo.publicKey()), "persistent-keepalive", "1");
         assertThat(plexd.wg("show", plexd.iface(), "persistent-keepalive")).contains("\t1\n");
         // The first keepalive needs a session: wait for the handshake it brings, not a fixed time.
-        SessionLimitsTest.await(() -> plexd.device().stats().handshakes() > 0, "the first keepalive's handshake");
+        until("the first keepalive's handshake", () -> plexd.device().stats().handshakes() > 0);
         assertThat(plexd.device().stats().handshakes()).as("one handshake, for the first keepalive").isEqualTo(1);
         long sent = plexd.device().peers().getFirst().txPackets();
         Thread.sleep(2500);

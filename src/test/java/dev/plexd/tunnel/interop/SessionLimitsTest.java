@@ -13,9 +13,8 @@ import dev.plexd.tunnel.timers.Timing;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.function.BooleanSupplier;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,7 +63,7 @@ class SessionLimitsTest extends PlexdAndWireGuardGo {
 
         Keypairs.setNextSendCounter(first, Keypair.REKEY_AFTER_MESSAGES);
         assertThat(InteropTest.ping(plexd, wgGo)).isTrue();
-        await(() -> stats().handshakes() == 2, "a second handshake");
+        until("a second handshake", () -> stats().handshakes() == 2);
         assertThat(stats().initiationsSent()).isEqualTo(2);
         assertThat(current()).isNotSameAs(first);
         assertThat(first.sentMessages()).as("re-keying is not rejecting: the packet at the limit went out with the old key")
@@ -79,7 +78,7 @@ class SessionLimitsTest extends PlexdAndWireGuardGo {
         Keypairs.setNextSendCounter(first, ReplayWindow.REJECT_AFTER_MESSAGES - 1);
 
         assertThat(InteropTest.ping(plexd, wgGo)).as("the packets after the last counter wait for the new session").isTrue();
-        await(() -> stats().handshakes() == 2, "a second handshake");
+        until("a second handshake", () -> stats().handshakes() == 2);
         assertThat(first.sentMessages()).as("only the last counter below the limit was handed out, none after")
                 .isEqualTo(ReplayWindow.REJECT_AFTER_MESSAGES);
         assertThat(current()).isNotSameAs(first);
@@ -94,7 +93,7 @@ class SessionLimitsTest extends PlexdAndWireGuardGo {
         // so that no timer is pending when the session expires.
         long sent = peer().txPackets();
         clock.advance(Duration.ofNanos(Timing.KEEPALIVE_TIMEOUT));
-        await(() -> peer().txPackets() > sent, "the keepalive");
+        until("the keepalive", () -> peer().txPackets() > sent);
 
         clock.advance(Duration.ofNanos(Timing.REJECT_AFTER_TIME));
         long sentWithFirst = first.sentMessages();
@@ -104,7 +103,7 @@ class SessionLimitsTest extends PlexdAndWireGuardGo {
         // wireguard-go's clock is real, its session young: it sends with it, and plexd refuses.
         assertThat(wgGo.ns().exec().run("ping", "-c", "2", "-i", "0.2", "-W", "1", plexd.meshIp()).ok()).isFalse();
         // plexd's inbound thread counts the refusals; ping's exit does not wait for it.
-        await(() -> peer().drops().drops(DropReason.NO_SESSION) >= noSession + 2, "both pings refused for want of a session");
+        until("both pings refused for want of a session", () -> peer().drops().drops(DropReason.NO_SESSION) >= noSession + 2);
         assertThat(peer().rxPackets()).as("nothing accepted").isEqualTo(received);
         assertThat(stats().handshakes()).isEqualTo(1);
 
@@ -116,11 +115,4 @@ class SessionLimitsTest extends PlexdAndWireGuardGo {
         assertThat(InteropTest.ping(wgGo, plexd)).isTrue();
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
-    }
 }
