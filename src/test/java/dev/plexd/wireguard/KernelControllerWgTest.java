@@ -3,6 +3,7 @@ package dev.plexd.wireguard;
 import dev.plexd.sys.Exec;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
+import dev.plexd.testing.WireGuardGo;
 import dev.plexd.wireguard.WireGuardFixtures.KeyPair;
 import dev.plexd.wireguard.uapi.DeviceStatus;
 import dev.plexd.wireguard.uapi.IpPrefix;
@@ -31,7 +32,7 @@ class KernelControllerWgTest {
         String iface = "pxwk" + WireGuardFixtures.uniqueSuffix();
         Process wireguardGo = null;
         try (NetNs ns = NetNs.create("wg")) {
-            wireguardGo = WireGuardFixtures.startWireguardGo(ns, iface);
+            wireguardGo = WireGuardGo.start(ns, iface);
             KernelController controller = new KernelController(ns.exec());
             KeyPair device = WireGuardFixtures.keyPair();
             KeyPair peer = WireGuardFixtures.keyPair();
@@ -76,7 +77,7 @@ class KernelControllerWgTest {
             assertThat(ns.exec().run("ip", "link", "show", "dev", iface).ok()).isFalse();
             controller.deleteInterface(iface); // idempotent
         } finally {
-            WireGuardFixtures.stopWireguardGo(wireguardGo, iface);
+            WireGuardGo.stop(wireguardGo, iface);
         }
     }
 

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import dev.plexd.testing.LogCapture;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
+import dev.plexd.testing.WireGuardGo;
 import dev.plexd.wireguard.WireGuardFixtures.KeyPair;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -55,7 +56,7 @@ class SecretsStayOutOfLogsAndArgvTest {
         try (NetNs a = NetNs.create("q4wg"); NetNs b = NetNs.create("q4wg"); LogCapture logs = LogCapture.of("dev.plexd")) {
             plexd.setLevel(Level.TRACE);
             NetNs.link(a, "q4va" + suffix, List.of("192.0.2.1/24"), b, "q4vb" + suffix, List.of("192.0.2.2/24"));
-            wireguardGoB = WireGuardFixtures.startWireguardGo(b, ifB);
+            wireguardGoB = WireGuardGo.start(b, ifB);
             b.exec().runWithInput(keysB.privateBase64() + "\n", "wg", "set", ifB, "private-key", "/dev/stdin",
                     "listen-port", "51821").orThrow();
             b.exec().runWithInput(WireGuardKeys.encode(psk) + "\n", "wg", "set", ifB, "peer", keysA.publicBase64(),
@@ -93,7 +94,7 @@ class SecretsStayOutOfLogsAndArgvTest {
             if (controller != null) {
                 controller.close();
             }
-            WireGuardFixtures.stopWireguardGo(wireguardGoB, ifB);
+            WireGuardGo.stop(wireguardGoB, ifB);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.plexd.wireguard;
 
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
+import dev.plexd.testing.WireGuardGo;
 import dev.plexd.wireguard.WireGuardFixtures.KeyPair;
 import dev.plexd.wireguard.uapi.DeviceStatus;
 import dev.plexd.wireguard.uapi.IpLiterals;
@@ -12,11 +13,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 
+import static dev.plexd.testing.Await.until;
 import static dev.plexd.wireguard.WireGuardFixtures.dump;
 import static dev.plexd.wireguard.WireGuardFixtures.pingSucceeds;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,7 +57,7 @@ class UapiControllerTunnelTest {
         keysB = WireGuardFixtures.keyPair();
         psk = WireGuardFixtures.presharedKey();
 
-        wireguardGoB = WireGuardFixtures.startWireguardGo(b, ifB);
+        wireguardGoB = WireGuardGo.start(b, ifB);
         b.exec().runWithInput(keysB.privateBase64() + "\n", "wg", "set", ifB, "private-key", "/dev/stdin", "listen-port", "51821").orThrow();
         b.exec().runWithInput(WireGuardKeys.encode(psk) + "\n", "wg", "set", ifB, "peer", keysA.publicBase64(),
                 "preshared-key", "/dev/stdin", "allowed-ips", "10.100.0.1/32").orThrow();
@@ -71,7 +75,7 @@ class UapiControllerTunnelTest {
             if (controller != null) {
                 controller.close();
             }
-            WireGuardFixtures.stopWireguardGo(wireguardGoB, ifB);
+            WireGuardGo.stop(wireguardGoB, ifB);
         } finally {
             if (a != null) {
                 a.close();
@@ -147,23 +151,27 @@ class UapiControllerTunnelTest {
 
         ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        OptionalLong pid = controller.processId(ifA);
-        while ((pid.isEmpty() || pid.getAsLong() == firstPid || !a.exec().run("ip", "-o", "address", "show", "dev", ifA).stdout().contains("10.100.0.1/16"))
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            pid = controller.processId(ifA);
-        }
-        assertThat(pid).isPresent();
-        assertThat(pid.getAsLong()).as("a new process").isNotEqualTo(firstPid);
+        until("a new wireguard-go for " + ifA + " (not pid " + firstPid + ") with its address back", Duration.ofSeconds(15),
+                () -> restartedWithItsAddress(firstPid));
         assertWgShowsTheConfiguration();
         assertThat(a.sh("ip", "-o", "link", "show", "dev", ifA).stdout()).contains("mtu 1380").contains("UP");
         assertThat(pingSucceeds(a, "10.100.0.2")).as("ping through the restarted implementation").isTrue();
     }
 
+    /** Whether a process other than {@code firstPid} runs A's interface and it has its address again; unchecked for polling. */
+    private boolean restartedWithItsAddress(long firstPid) {
+        OptionalLong pid = controller.processId(ifA);
+        try {
+            return pid.isPresent() && pid.getAsLong() != firstPid
+                    && a.exec().run("ip", "-o", "address", "show", "dev", ifA).stdout().contains("10.100.0.1/16");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Test
     void replacesAnImplementationLeftOverFromAnEarlierRun() throws Exception {
-        Process leftover = WireGuardFixtures.startWireguardGo(a, ifA);
+        Process leftover = WireGuardGo.start(a, ifA);
         try {
             configureSideA();
             assertThat(leftover.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("the leftover shut down").isTrue();

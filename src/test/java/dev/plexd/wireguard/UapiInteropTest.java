@@ -3,6 +3,7 @@ package dev.plexd.wireguard;
 import dev.plexd.sys.Exec;
 import dev.plexd.testing.NetNs;
 import dev.plexd.testing.Privileged;
+import dev.plexd.testing.WireGuardGo;
 import dev.plexd.wireguard.WireGuardFixtures.KeyPair;
 import dev.plexd.wireguard.uapi.DeviceStatus;
 import dev.plexd.wireguard.uapi.DeviceUpdate;
@@ -141,7 +142,7 @@ class UapiInteropTest {
         String iface = "pxwi" + WireGuardFixtures.uniqueSuffix();
         Process wireguardGo = null;
         try (NetNs ns = NetNs.create("wg")) {
-            wireguardGo = WireGuardFixtures.startWireguardGo(ns, iface);
+            wireguardGo = WireGuardGo.start(ns, iface);
             UapiClient client = new UapiClient(WireGuardFixtures.SOCKETS, Duration.ofSeconds(5));
             KeyPair device = WireGuardFixtures.keyPair();
             KeyPair peer = WireGuardFixtures.keyPair();
@@ -177,7 +178,7 @@ class UapiInteropTest {
             client.set(iface, DeviceUpdate.ofPeers(PeerUpdate.removal(peer.publicKey())));
             assertThat(client.get(iface).peers()).isEmpty();
         } finally {
-            WireGuardFixtures.stopWireguardGo(wireguardGo, iface);
+            WireGuardGo.stop(wireguardGo, iface);
         }
     }
 }

@@ -5,13 +5,10 @@ import dev.plexd.testing.NetNs;
 import dev.plexd.wireguard.uapi.UapiClient;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
-/** Keys, wireguard-go peers and reachability checks for the privileged WireGuard tests. */
+/** Keys and reachability checks for the privileged WireGuard tests. */
 final class WireGuardFixtures {
 
     static final Path SOCKETS = UapiClient.DEFAULT_SOCKET_DIRECTORY;
@@ -43,31 +40,6 @@ final class WireGuardFixtures {
 
     static byte[] presharedKey() throws IOException {
         return WireGuardKeys.decode(Exec.host().run("wg", "genpsk").orThrow().stdout().strip(), "psk");
-    }
-
-    /** Starts plain wireguard-go for {@code iface} in the namespace and waits for its socket. */
-    static Process startWireguardGo(NetNs ns, String iface) throws IOException, InterruptedException {
-        Process process = ns.spawn("env", "WG_PROCESS_FOREGROUND=1", "wireguard-go", "-f", iface);
-        UapiClient client = new UapiClient(SOCKETS, Duration.ofSeconds(2));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!client.isLive(iface)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IOException("wireguard-go for " + iface + " did not start: " + new String(process.getInputStream().readAllBytes()));
-            }
-            Thread.sleep(20);
-        }
-        return process;
-    }
-
-    /** SIGTERM, so wireguard-go removes its socket and device; whatever is left is removed too. */
-    static void stopWireguardGo(Process process, String iface) throws IOException, InterruptedException {
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
-        Files.deleteIfExists(SOCKETS.resolve(iface + ".sock"));
     }
 
     /** Pings until one reply comes back (the first packet waits for a handshake), at most ~10 s. */

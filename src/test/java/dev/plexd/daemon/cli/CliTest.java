@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code plexd status|peers|policies} against a running local-mode daemon. */
@@ -31,11 +32,7 @@ class CliTest {
         // One cycle only: a second one (unchanged) would replace the "applied" outcome statusTable expects.
         daemon = node.daemon("reconcile.interval=1h");
         daemon.start();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!daemon.status().ready() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(daemon.status().ready()).isTrue();
+        until("first reconcile", () -> daemon.status().ready());
     }
 
     @AfterEach

@@ -11,6 +11,8 @@ import dev.plexd.testing.Privileged;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static dev.plexd.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -240,7 +243,7 @@ class KernelServiceRulesTest {
                 // A bad edit changes nothing in the kernel.
                 String good = table(node);
                 files.peer("db-admin", "allow tcp 5432 extra\n");
-                awaitStatus(access, false);
+                until("the bad edit to be reported", () -> !access.status().ok(), access::status);
                 assertThat(table(node)).isEqualTo(good);
                 assertThat(access.errors()).containsExactly(
                         "services/peer/db-admin.policy:1: unexpected text after the port (extra)");
@@ -252,28 +255,17 @@ class KernelServiceRulesTest {
         }
     }
 
-    private static String table(NetNs node) throws Exception {
-        return node.sh("nft", "list", "table", "inet", KernelServiceRules.TABLE).stdout();
-    }
-
-    private static void awaitTable(NetNs node, String fragment) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!table(node).contains(fragment)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("table never contained " + fragment + ":\n" + table(node));
-            }
-            Thread.sleep(50);
+    /** Unchecked, so that waits can poll it. */
+    private static String table(NetNs node) {
+        try {
+            return node.sh("nft", "list", "table", "inet", KernelServiceRules.TABLE).stdout();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void awaitStatus(ServiceAccess access, boolean ok) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (access.status().ok() != ok) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("status never became ok=" + ok + ": " + access.status());
-            }
-            Thread.sleep(20);
-        }
+    private static void awaitTable(NetNs node, String fragment) throws InterruptedException {
+        until("table " + KernelServiceRules.TABLE + " to contain " + fragment, () -> table(node).contains(fragment), () -> table(node));
     }
 
     private static boolean tcp(NetNs from, String source, String target, int port) throws Exception {

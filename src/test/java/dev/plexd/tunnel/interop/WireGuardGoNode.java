@@ -1,13 +1,9 @@
 package dev.plexd.tunnel.interop;
 
 import dev.plexd.testing.NetNs;
+import dev.plexd.testing.WireGuardGo;
 import dev.plexd.wireguard.X25519;
 import dev.plexd.wireguard.WireGuardKeys;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 
 /** The reference implementation: Debian's wireguard-go in a namespace, configured with {@code wg}. */
 final class WireGuardGoNode implements Node {
@@ -29,15 +25,7 @@ final class WireGuardGoNode implements Node {
     }
 
     static WireGuardGoNode start(NetNs ns, String iface, String underlayIp, String meshIp, int port) throws Exception {
-        Process process = ns.spawn("env", "WG_PROCESS_FOREGROUND=1", "wireguard-go", "-f", iface);
-        Path socket = Path.of("/var/run/wireguard", iface + ".sock");
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        while (!Files.exists(socket)) {
-            if (!process.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("wireguard-go did not start: " + new String(process.getInputStream().readAllBytes()));
-            }
-            Thread.sleep(20);
-        }
+        Process process = WireGuardGo.start(ns, iface);
         byte[] key = X25519.generatePrivateKey();
         ns.exec().runWithInput(WireGuardKeys.encode(key) + "\n", "wg", "set", iface, "private-key", "/dev/stdin",
                 "listen-port", Integer.toString(port)).orThrow();
@@ -96,8 +84,6 @@ final class WireGuardGoNode implements Node {
 
     @Override
     public void close() throws Exception {
-        process.destroy();
-        process.waitFor();
-        Files.deleteIfExists(Path.of("/var/run/wireguard", iface + ".sock"));
+        WireGuardGo.stop(process, iface);
     }
 }
