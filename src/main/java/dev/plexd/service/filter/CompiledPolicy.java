@@ -125,13 +125,45 @@ final class CompiledPolicy {
         if (policy < 0) {
             return defaultAllow ? ALLOWED : UNKNOWN_PEER;
         }
-        long headers = IpHeaders.walk(packet, offset, length);
-        if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT) {
-            return notTransport(policy, headers);
+        // Nearly every packet is IPv4 without options (not a later fragment) or IPv6 without extension
+        // headers, carrying TCP or UDP. Those are parsed here with a few predicted tests and the
+        // transport header at a constant offset, so nothing is packed or unpacked and the port read
+        // waits for no header field; every other shape (and every bad one) falls through to the
+        // general walk, which classifies them all. The filter's tests check the two agree.
+        // Kept inline on purpose: this method stays too large for C2 to inline into allowInbound, so
+        // it is compiled on its own and the small allowInbound inlines into the data plane's loop,
+        // 1.4 ns per decision faster than the other way round (docs/benchmarks.md).
+        int l4 = -1;
+        int protocol = 0;
+        if (packet != null && (offset | length) >= 0 && offset <= packet.length - length && length >= 24) {
+            long head = IpHeaders.int64(packet, offset);
+            int transportBytes = -1;
+            if (head >>> 56 == 0x45 && (head & 0x1fff) == 0) {
+                int totalLength = (int) (head >>> 32) & 0xffff;
+                protocol = packet[offset + 9] & 0xff;
+                transportBytes = totalLength <= length ? totalLength - 20 : -1;
+                l4 = offset + 20;
+            } else if (head >>> 60 == 6) {
+                int payloadLength = (int) (head >>> 16) & 0xffff;
+                protocol = (int) (head >>> 8) & 0xff;
+                transportBytes = payloadLength <= length - 40 ? payloadLength : -1;
+                l4 = offset + 40;
+            }
+            // What the filter reads: TCP up to its flags, UDP its ports; without a branch on which.
+            int needed = 4 + ((IpHeaders.TCP_FLAGS + 1 - 4) & ((protocol >>> 4) - 1));
+            if (!((protocol == IpHeaders.TCP | protocol == IpHeaders.UDP) && transportBytes >= needed)) {
+                l4 = -1;
+            }
         }
-        // No branch on the protocol or on the verdict from here: both are unpredictable in mixed traffic.
-        int l4 = IpHeaders.transport(headers);
-        int tcpMask = (IpHeaders.protocol(headers) >>> 4) - 1; // -1 for TCP (6), 0 for UDP (17)
+        if (l4 < 0) {
+            long headers = IpHeaders.walk(packet, offset, length);
+            if (IpHeaders.kind(headers) != IpHeaders.TRANSPORT) {
+                return notTransport(policy, headers);
+            }
+            l4 = IpHeaders.transport(headers);
+            protocol = IpHeaders.protocol(headers);
+        }
+        int tcpMask = (protocol >>> 4) - 1; // -1 for TCP (6), 0 for UDP (17)
         // A TCP segment with ACK or RST passes unjudged: it belongs to a connection the stack knows
         // (replies to connections this node opened carry ACK), or the stack answers it with RST
         // (ACK) or ignores it (RST) whether or not the port listens, so it reveals nothing. Every
@@ -151,7 +183,7 @@ final class CompiledPolicy {
         // takes the branch to the table itself.
         int maybeReply = denied & ~tcpMask & flows.mayBeReply(port);
         if (maybeReply != 0) {
-            return flows.isReply(slot, packet, offset, headers) ? ALLOWED_AS_REPLY : POLICY;
+            return flows.isReply(slot, packet, offset, IpHeaders.walk(packet, offset, length)) ? ALLOWED_AS_REPLY : POLICY;
         }
         return -denied & POLICY;
     }

@@ -7,9 +7,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The one IPv4/IPv6 header walker of the filter, used by the inbound decision and by the flow
- * table on both paths: it finds the transport header (walking IPv6 extension headers) and returns
- * everything as one packed {@code long}, so nothing is allocated. Absolute reads only; every read
+ * The IPv4/IPv6 header walker of the filter, used by the flow table on both paths and by the
+ * inbound decision for every shape its inline fast path does not take ({@link CompiledPolicy#decide}).
+ * It classifies every packet, finds the transport header (walking IPv6 extension headers) and
+ * returns everything as one packed {@code long}, so nothing is allocated. Absolute reads only; every read
  * is bounds-checked first, so no input makes it throw.
  */
 final class IpHeaders {
@@ -88,12 +89,6 @@ final class IpHeaders {
         }
         if ((head & 0x1fff) != 0) {
             return result(LATER_FRAGMENT, protocol, false, 0);
-        }
-        // Nearly every IPv4 header has no options. On that (predicted) branch the port read's address
-        // is a constant past the header instead of waiting for the header-length field: one load less
-        // on each packet's dependency chain, 0.2-0.4 ns per decision (docs/benchmarks.md).
-        if (headerLength == 20) {
-            return transport(protocol, false, offset + 20, offset + totalLength);
         }
         return transport(protocol, false, offset + headerLength, offset + totalLength);
     }
