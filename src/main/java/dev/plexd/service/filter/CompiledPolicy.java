@@ -112,15 +112,13 @@ final class CompiledPolicy {
 
     /**
      * Judges one packet: {@link #ALLOWED}, {@link #ALLOWED_AS_REPLY} or a {@link DropReason#code()}.
+     * Only for a snapshot that is not {@link #allowAll} (the caller checks that first).
      * Absolute reads only, no allocation; every read is bounds-checked against {@code length}
      * first, so no input makes it throw.
      *
      * @param flows the UDP flows this node started, whose replies pass a policy that denies them
      */
     int decide(int slot, byte[] packet, int offset, int length, UdpFlows flows) {
-        if (allowAll) {
-            return ALLOWED;
-        }
         int policy = slot >= 0 && slot < slotPolicy.length ? slotPolicy[slot] : -1;
         if (policy < 0) {
             return defaultAllow ? ALLOWED : UNKNOWN_PEER;

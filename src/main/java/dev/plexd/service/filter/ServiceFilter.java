@@ -74,7 +74,9 @@ public final class ServiceFilter implements InboundFilter {
     public boolean allowInbound(int peerSlot, byte[] packet, int offset, int length) {
         int outcome;
         try {
-            outcome = current.decide(peerSlot, packet, offset, length, flows);
+            CompiledPolicy snapshot = current;
+            // Here, not in decide: that one is a call of its own (see there), which "allow everything" skips.
+            outcome = snapshot.allowAll ? CompiledPolicy.ALLOWED : snapshot.decide(peerSlot, packet, offset, length, flows);
         } catch (RuntimeException e) {
             outcome = DropReason.ERROR.code();
         }
