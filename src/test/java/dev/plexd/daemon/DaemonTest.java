@@ -27,7 +27,6 @@ class DaemonTest {
     @TempDir
     Path dir;
 
-
     @Test
     void localModeStartsEnforcesReconcilesAndStops() throws Exception {
         LocalNode node = new LocalNode(dir);

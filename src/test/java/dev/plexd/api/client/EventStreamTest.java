@@ -417,6 +417,4 @@ class EventStreamTest {
     private static void awaitState(EventStream stream, EventStream.State expected) throws InterruptedException {
         until("state " + expected, () -> stream.state() == expected);
     }
-
-    /** Waits for something another thread does (OkHttp delivers callbacks on its own threads). */
 }
