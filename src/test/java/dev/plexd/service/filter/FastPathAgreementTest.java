@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 
 import static dev.plexd.service.filter.Packets.TCP;
@@ -48,9 +49,9 @@ class FastPathAgreementTest {
             System.arraycopy(packet, 0, buffer, offset, packet.length);
 
             String expected = byWalk(buffer, offset, length);
-            String actual = outcome(filter, buffer, offset, length);
+            String actual = Outcomes.judge(filter, SLOT, buffer, offset, length);
             if (!actual.equals(expected)) {
-                throw new AssertionError("seed " + seed + ": " + PacketSummary.describe(java.util.Arrays.copyOfRange(buffer, offset, offset + length))
+                throw new AssertionError("seed " + seed + ": " + PacketSummary.describe(Arrays.copyOfRange(buffer, offset, offset + length))
                         + " (length " + length + ") was " + actual + ", the general walk says " + expected);
             }
         }
@@ -97,35 +98,16 @@ class FastPathAgreementTest {
             case IpHeaders.TRANSPORT -> {
                 int l4 = IpHeaders.transport(headers);
                 if (protocol == TCP && (buffer[l4 + IpHeaders.TCP_FLAGS] & (Packets.ACK | Packets.RST)) != 0) {
-                    yield "allowed";
+                    yield Outcomes.ALLOWED;
                 }
                 int port = IpHeaders.u16(buffer, l4 + 2);
                 boolean allowed = protocol == TCP ? port >= 1000 && port <= 1999 : port >= 3000 && port <= 3999;
-                yield allowed ? "allowed" : DropReason.POLICY.name();
+                yield allowed ? Outcomes.ALLOWED : DropReason.POLICY.name();
             }
-            case IpHeaders.ICMP -> "allowed";
+            case IpHeaders.ICMP -> Outcomes.ALLOWED;
             case IpHeaders.LATER_FRAGMENT -> protocol == TCP || protocol == UDP ? DropReason.FRAGMENT.name() : DropReason.UNCLASSIFIED.name();
             case IpHeaders.MALFORMED -> DropReason.MALFORMED.name();
             default -> DropReason.UNCLASSIFIED.name();
         };
-    }
-
-    /** Judges the packet and reads which counter moved. */
-    private static String outcome(ServiceFilter filter, byte[] buffer, int offset, int length) {
-        long allowed = filter.allowed(SLOT);
-        long[] dropped = new long[DropReason.values().length];
-        for (DropReason reason : DropReason.values()) {
-            dropped[reason.ordinal()] = filter.dropped(SLOT, reason);
-        }
-        boolean passed = filter.allowInbound(SLOT, buffer, offset, length);
-        if (filter.allowed(SLOT) == allowed + 1 && passed) {
-            return "allowed";
-        }
-        for (DropReason reason : DropReason.values()) {
-            if (filter.dropped(SLOT, reason) == dropped[reason.ordinal()] + 1 && !passed) {
-                return reason.name();
-            }
-        }
-        return "no counter moved (passed: " + passed + ")";
     }
 }
