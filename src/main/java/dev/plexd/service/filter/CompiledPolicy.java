@@ -130,7 +130,7 @@ final class CompiledPolicy {
         // general walk, which classifies them all. The filter's tests check the two agree.
         // Kept inline on purpose: this method stays too large for C2 to inline into allowInbound, so
         // it is compiled on its own and the small allowInbound inlines into the data plane's loop,
-        // 1.4 ns per decision faster than the other way round (docs/benchmarks.md).
+        // 0.6-1.6 ns per decision faster than the other way round (docs/benchmarks.md).
         int l4 = -1;
         int protocol = 0;
         if (packet != null && (offset | length) >= 0 && offset <= packet.length - length && length >= 24) {
