@@ -35,7 +35,8 @@ public final class PolicyCompiler {
 
     /**
      * @throws PolicyException when the peers need more than {@link Limits#MAX_DISTINCT_POLICIES}
-     *                         distinct policies
+     *                         distinct policies, or these more than {@link Limits#MAX_PORT_BLOCKS}
+     *                         distinct verdict blocks
      */
     public Result compile(PolicySet set, List<PeerIdentity> peers) throws PolicyException {
         if (set != cachedFor) {
@@ -67,6 +68,12 @@ public final class PolicyCompiler {
                 policies.add(verdicts);
             }
             policyOf[i] = policy;
+        }
+        int blockCount = PortVerdicts.distinctBlocks(policies);
+        if (blockCount > Limits.MAX_PORT_BLOCKS) {
+            throw new PolicyException(new PolicyError(PolicySet.SERVICES_DIR, 0,
+                    "too many distinct 1024-port verdict blocks in the policies in use, at most " + Limits.MAX_PORT_BLOCKS,
+                    Integer.toString(blockCount)));
         }
         // Keep only what is in use, so churn of peers over a long uptime cannot grow the cache.
         cache = used;

@@ -6,9 +6,12 @@ import dev.plexd.service.policy.SourcedRule;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One effective policy compiled to a verdict per TCP and UDP port: a bit per port (1 = allow),
@@ -92,6 +95,15 @@ public final class PortVerdicts {
             }
         }
         return first == Blocks.ALL_ALLOW ? 1 : first == Blocks.ALL_DENY ? 0 : -1;
+    }
+
+    /** How many distinct blocks the policies hold between them (a shared block counts once). */
+    static int distinctBlocks(List<PortVerdicts> policies) {
+        Set<long[]> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (PortVerdicts policy : policies) {
+            distinct.addAll(Arrays.asList(policy.blocks));
+        }
+        return distinct.size();
     }
 
     /** A maximal run of ports with the same verdict. */

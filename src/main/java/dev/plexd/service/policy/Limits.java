@@ -35,9 +35,16 @@ public final class Limits {
 
     /**
      * Distinct effective policies (combinations of peer files and orgs) in use at once: each costs
-     * the compiled filter up to ~17 KiB.
+     * the compiled filter 256 bytes plus its verdict blocks ({@link #MAX_PORT_BLOCKS}).
      */
     public static final int MAX_DISTINCT_POLICIES = 4_096;
+
+    /**
+     * Distinct 1,024-port verdict blocks (128 bytes each) across the policies in use, so at most
+     * 8 MiB of verdicts. A block that is not all allow or all deny is shared by every policy with
+     * the same verdicts there, so only a block in which a policy's own rule edges fall is its own.
+     */
+    public static final int MAX_PORT_BLOCKS = 65_536;
 
     /** IPv6 extension headers walked before a packet counts as unclassifiable. */
     public static final int MAX_IPV6_EXTENSION_HEADERS = 8;

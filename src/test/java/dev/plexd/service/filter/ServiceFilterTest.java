@@ -246,4 +246,56 @@ class ServiceFilterTest {
         assertThat(judge(0, ipv4(TCP, 22))).as("old policy still in force").isTrue();
         assertThat(filter.generation()).isGreaterThan(generation);
     }
+
+    @Test
+    void verdictBlocksUpToTheLimitCompileAndOneMoreIsRefusedKeepingTheLastGoodPolicy() throws Exception {
+        // Org k allows port 64k + b of TCP block b, so each of 1,023 sets of the 11 orgs has 64 blocks
+        // of its own: 65,472, and one all-deny block for UDP. Peer "edge" adds a block of its own per
+        // rule (port 704 + b of block b, above every org's): 63 rules reach the limit exactly.
+        ServicesDir dir = services().defaultAction("deny").global("allow tcp 22\n");
+        for (int org = 0; org < 11; org++) {
+            StringBuilder rules = new StringBuilder();
+            for (int block = 0; block < 64; block++) {
+                rules.append("allow tcp ").append(block * 1024 + org * 64 + block).append('\n');
+            }
+            dir.org("o" + org, rules.toString());
+        }
+        int sets = 1_023;
+        List<MeshPeer> peers = new ArrayList<>();
+        for (int i = 1; i <= sets; i++) {
+            List<String> orgs = new ArrayList<>();
+            for (int org = 0; org < 11; org++) {
+                if ((i >>> org & 1) != 0) {
+                    orgs.add("o" + org);
+                }
+            }
+            peers.add(new MeshPeer("n" + i, key(i), null, orgs));
+        }
+        int edge = sets + 1;
+        peers.add(new MeshPeer("edge", key(edge), null, List.of()));
+        for (int slot = 1; slot <= edge; slot++) {
+            filter.bindSlot(slot, key(slot));
+        }
+
+        filter.install(dir.peer("edge", edgeRules(63)).load(), PeerDirectory.of(peers));
+        assertThat(judge(edge, ipv4(TCP, 62 * 1024 + 704 + 62))).isTrue();
+        assertThat(judge(edge, ipv4(TCP, 63 * 1024 + 704 + 63))).isFalse();
+        long generation = filter.generation();
+
+        PolicySet oneBlockMore = dir.peer("edge", edgeRules(64)).load();
+        assertThatThrownBy(() -> filter.install(oneBlockMore, PeerDirectory.of(peers)))
+                .isInstanceOf(PolicyException.class)
+                .hasMessage("services: too many distinct 1024-port verdict blocks in the policies in use, at most 65536 (65537)");
+        assertThat(judge(edge, ipv4(TCP, 63 * 1024 + 704 + 63))).as("old policy still in force").isFalse();
+        assertThat(judge(1, ipv4(TCP, 0))).isTrue();
+        assertThat(filter.generation()).isEqualTo(generation);
+    }
+
+    private static String edgeRules(int count) {
+        StringBuilder rules = new StringBuilder();
+        for (int block = 0; block < count; block++) {
+            rules.append("allow tcp ").append(block * 1024 + 704 + block).append('\n');
+        }
+        return rules.toString();
+    }
 }
