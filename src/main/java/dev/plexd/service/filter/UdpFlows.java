@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  * cleared when an epoch starts. Every recorded flow (and every refresh) sets its local port's bit in
  * the current epoch's bitmap, so a flow within its timeout always has its bit set in the current or
  * the previous epoch; stale bits only cost the table lookup. Indexed by the port itself, the check
- * needs no hash: it is on the path of every judged packet.
+ * needs no hash: it is on the path of every judged UDP packet.
  *
  * <p>Concurrency: outbound threads write, inbound threads read, without locks. Each entry is a
  * small seqlock on its timestamp: a writer claims the entry by swapping the timestamp to
@@ -115,7 +115,7 @@ final class UdpFlows {
 
     /**
      * 1 when the bitmaps say a flow may use this local port (an inbound packet's destination port),
-     * else 0: "certainly no reply" without a branch, for every TCP or UDP packet the policy judges.
+     * else 0: "certainly no reply" without a branch, for every UDP packet the policy judges.
      */
     int mayBeReply(int localPort) {
         long word = (long) LONGS.getOpaque(recent, localPort >>> 5);
