@@ -249,9 +249,10 @@ class ServiceFilterTest {
 
     @Test
     void verdictBlocksUpToTheLimitCompileAndOneMoreIsRefusedKeepingTheLastGoodPolicy() throws Exception {
-        // Org k allows port 64k + b of TCP block b, so each of 1,023 sets of the 11 orgs has 64 blocks
-        // of its own: 65,472, and one all-deny block for UDP. Peer "edge" adds a block of its own per
-        // rule (port 704 + b of block b, above every org's): 63 rules reach the limit exactly.
+        // Org k allows the port at 64k + b within TCP block b, so each of 1,023 sets of the 11 orgs has
+        // 64 blocks of its own: 65,472, and one all-deny block for UDP. Peer "edge" adds a block of its
+        // own per rule (the port at 704 + b within block b, above every org's): 63 rules reach the
+        // limit exactly.
         ServicesDir dir = services().defaultAction("deny").global("allow tcp 22\n");
         for (int org = 0; org < 11; org++) {
             StringBuilder rules = new StringBuilder();
