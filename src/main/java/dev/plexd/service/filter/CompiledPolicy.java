@@ -3,7 +3,6 @@ package dev.plexd.service.filter;
 import dev.plexd.service.policy.Limits;
 
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -78,14 +77,14 @@ final class CompiledPolicy {
      */
     static CompiledPolicy of(long generation, boolean allowAll, boolean defaultAllow, int[] slotPolicy,
                              List<PortVerdicts> policies, String[] slotLabels) {
-        Map<long[], Integer> numbers = new IdentityHashMap<>();
+        Map<long[], Integer> numbers = PortVerdicts.numberBlocks(policies);
         int policyShift = 32 - Integer.numberOfLeadingZeros(Math.max(1, policies.size()) - 1);
         char[] table = new char[PortVerdicts.PROTOCOLS * PortVerdicts.BLOCKS << policyShift];
         boolean[] fragmentAllow = new boolean[policies.size() * PortVerdicts.PROTOCOLS];
         for (int p = 0; p < policies.size(); p++) {
             PortVerdicts verdicts = policies.get(p);
             for (int entry = 0; entry < verdicts.blocks.length; entry++) {
-                table[(entry << policyShift) | p] = (char) (int) numbers.computeIfAbsent(verdicts.blocks[entry], block -> numbers.size());
+                table[(entry << policyShift) | p] = (char) (int) numbers.get(verdicts.blocks[entry]);
             }
             for (int protocol = 0; protocol < PortVerdicts.PROTOCOLS; protocol++) {
                 int uniform = verdicts.uniform(protocol);

@@ -69,11 +69,11 @@ public final class PolicyCompiler {
             }
             policyOf[i] = policy;
         }
-        int blockCount = PortVerdicts.distinctBlocks(policies);
+        int blockCount = PortVerdicts.numberBlocks(policies).size();
         if (blockCount > Limits.MAX_PORT_BLOCKS) {
             throw new PolicyException(new PolicyError(PolicySet.SERVICES_DIR, 0,
-                    "too many distinct 1024-port verdict blocks in the policies in use, at most " + Limits.MAX_PORT_BLOCKS,
-                    Integer.toString(blockCount)));
+                    "too many distinct " + (1 << PortVerdicts.BLOCK_SHIFT) + "-port verdict blocks in the policies in use, at most "
+                            + Limits.MAX_PORT_BLOCKS, Integer.toString(blockCount)));
         }
         // Keep only what is in use, so churn of peers over a long uptime cannot grow the cache.
         cache = used;

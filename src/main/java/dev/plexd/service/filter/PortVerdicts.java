@@ -1,17 +1,16 @@
 package dev.plexd.service.filter;
 
 import dev.plexd.service.policy.Action;
+import dev.plexd.service.policy.Limits;
 import dev.plexd.service.policy.Protocol;
 import dev.plexd.service.policy.SourcedRule;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One effective policy compiled to a verdict per TCP and UDP port: a bit per port (1 = allow),
@@ -97,13 +96,19 @@ public final class PortVerdicts {
         return first == Blocks.ALL_ALLOW ? 1 : first == Blocks.ALL_DENY ? 0 : -1;
     }
 
-    /** How many distinct blocks the policies hold between them (a shared block counts once). */
-    static int distinctBlocks(List<PortVerdicts> policies) {
-        Set<long[]> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * The distinct blocks the policies hold between them (a shared block once), numbered 0, 1, ... in
+     * the order first met: its size is what {@link Limits#MAX_PORT_BLOCKS} bounds, its numbers are
+     * the compiled filter's block numbers.
+     */
+    static Map<long[], Integer> numberBlocks(List<PortVerdicts> policies) {
+        Map<long[], Integer> numbers = new IdentityHashMap<>();
         for (PortVerdicts policy : policies) {
-            distinct.addAll(Arrays.asList(policy.blocks));
+            for (long[] block : policy.blocks) {
+                numbers.putIfAbsent(block, numbers.size());
+            }
         }
-        return distinct.size();
+        return numbers;
     }
 
     /** A maximal run of ports with the same verdict. */
