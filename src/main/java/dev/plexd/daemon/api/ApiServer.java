@@ -29,8 +29,9 @@ import java.util.function.Function;
  * cannot bind unix sockets.)
  *
  * <p>One request per connection. Each connection runs on its own virtual thread under a hard
- * deadline that closes the channel, the number of connections is capped, and heads and bodies are
- * bounded, so a slow, stuck or hostile client costs a little memory and never blocks the daemon.
+ * deadline that closes the channel, the number of connections is capped (beyond it, clients wait
+ * in the listen backlog), and heads and bodies are bounded, so a slow, stuck or hostile client
+ * costs a little memory and never blocks the daemon.
  * The unix socket is protected by its file mode (0660, in a 0750 directory); TCP clients must
  * send {@code Authorization: Bearer <token>}.
  */
@@ -47,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
     private final Semaphore connections;
     private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
     private final List<Path> socketFiles = new CopyOnWriteArrayList<>();
+    private final List<Thread> acceptors = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     public ApiServer(Function<HttpRequest, HttpResponse> handler, Limits limits) {
@@ -107,26 +109,40 @@ public final class ApiServer implements AutoCloseable {
 
     private void start(ServerSocketChannel server, String name, byte[] token) {
         listeners.add(server);
-        Thread.ofPlatform().name("api-accept-" + name).daemon(true).start(() -> acceptLoop(server, name, token));
+        acceptors.add(Thread.ofPlatform().name("api-accept-" + name).daemon(true).start(() -> acceptLoop(server, name, token)));
         log.atInfo().addKeyValue("listener", name).addKeyValue("auth", token == null ? "socket permissions" : "bearer token")
                 .log("local API listening");
     }
 
     private void acceptLoop(ServerSocketChannel server, String name, byte[] token) {
+        boolean atCap = false;
         while (!closed) {
+            // A slot is taken before accepting, so at the cap new clients wait in the listen
+            // backlog until one frees (a deadline frees it at the latest) instead of being reset:
+            // a client's next request can never race the release of its previous one's slot.
+            if (connections.tryAcquire()) {
+                atCap = false;
+            } else {
+                if (!atCap) {
+                    log.atWarn().addKeyValue("listener", name).addKeyValue("max_connections", limits.maxConnections())
+                            .log("api connections at the cap: new connections wait for a free slot");
+                    atCap = true;
+                }
+                try {
+                    connections.acquire();
+                } catch (InterruptedException e) {
+                    return; // closing
+                }
+            }
             SocketChannel channel;
             try {
                 channel = server.accept();
             } catch (ClosedChannelException e) {
+                connections.release();
                 return;
             } catch (IOException e) {
+                connections.release();
                 log.atWarn().addKeyValue("listener", name).setCause(e).log("api accept failed");
-                continue;
-            }
-            if (!connections.tryAcquire()) {
-                log.atWarn().addKeyValue("listener", name).addKeyValue("max_connections", limits.maxConnections())
-                        .log("api connection refused: too many open connections");
-                closeQuietly(channel);
                 continue;
             }
             Thread.ofVirtual().name("api-conn").start(() -> {
@@ -236,6 +252,7 @@ public final class ApiServer implements AutoCloseable {
         for (ServerSocketChannel listener : listeners) {
             closeQuietly(listener);
         }
+        acceptors.forEach(Thread::interrupt); // one may be waiting for a slot rather than in accept
         for (Path socket : socketFiles) {
             try {
                 Files.deleteIfExists(socket);
