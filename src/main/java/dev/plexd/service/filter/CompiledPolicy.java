@@ -72,27 +72,27 @@ final class CompiledPolicy {
     /**
      * Flattens compiled policies into the snapshot's arrays.
      *
-     * @param slotPolicy per slot, an index into {@code policies} or -1
-     * @param policies   as {@link PolicyCompiler} made them, so within {@link Limits#MAX_PORT_BLOCKS}
+     * @param slotPolicy   per slot, an index into {@code policies} or -1
+     * @param policies     as {@link PolicyCompiler} made them, so within {@link Limits#MAX_PORT_BLOCKS}
+     * @param blockNumbers their distinct blocks, numbered ({@link PolicyCompiler.Result#blockNumbers})
      */
     static CompiledPolicy of(long generation, boolean allowAll, boolean defaultAllow, int[] slotPolicy,
-                             List<PortVerdicts> policies, String[] slotLabels) {
-        Map<long[], Integer> numbers = PortVerdicts.numberBlocks(policies);
+                             List<PortVerdicts> policies, Map<long[], Integer> blockNumbers, String[] slotLabels) {
         int policyShift = 32 - Integer.numberOfLeadingZeros(Math.max(1, policies.size()) - 1);
         char[] table = new char[PortVerdicts.PROTOCOLS * PortVerdicts.BLOCKS << policyShift];
         boolean[] fragmentAllow = new boolean[policies.size() * PortVerdicts.PROTOCOLS];
         for (int p = 0; p < policies.size(); p++) {
             PortVerdicts verdicts = policies.get(p);
             for (int entry = 0; entry < verdicts.blocks.length; entry++) {
-                table[(entry << policyShift) | p] = (char) (int) numbers.get(verdicts.blocks[entry]);
+                table[(entry << policyShift) | p] = (char) (int) blockNumbers.get(verdicts.blocks[entry]);
             }
             for (int protocol = 0; protocol < PortVerdicts.PROTOCOLS; protocol++) {
                 int uniform = verdicts.uniform(protocol);
                 fragmentAllow[p * PortVerdicts.PROTOCOLS + protocol] = uniform < 0 ? defaultAllow : uniform == 1;
             }
         }
-        long[] bits = new long[numbers.size() * PortVerdicts.BLOCK_WORDS];
-        numbers.forEach((block, number) -> System.arraycopy(block, 0, bits, number * PortVerdicts.BLOCK_WORDS, PortVerdicts.BLOCK_WORDS));
+        long[] bits = new long[blockNumbers.size() * PortVerdicts.BLOCK_WORDS];
+        blockNumbers.forEach((block, number) -> System.arraycopy(block, 0, bits, number * PortVerdicts.BLOCK_WORDS, PortVerdicts.BLOCK_WORDS));
         return new CompiledPolicy(generation, allowAll, defaultAllow, slotPolicy, table, policyShift, bits, fragmentAllow, slotLabels);
     }
 

@@ -10,6 +10,7 @@ import dev.plexd.service.policy.PolicyKey;
 import dev.plexd.service.policy.PolicySet;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +28,12 @@ public final class PolicyCompiler {
     private Map<PolicyKey, PortVerdicts> cache = new HashMap<>();
 
     /**
-     * @param policyOf per input peer, its index in {@code policies}
-     * @param keys     per policy, what it was compiled from
+     * @param blockNumbers the distinct verdict blocks the policies hold between them, numbered from 0
+     *                     ({@link PortVerdicts#numberBlocks}): counted for the limit, laid out by the filter
+     * @param policyOf     per input peer, its index in {@code policies}
+     * @param keys         per policy, what it was compiled from
      */
-    public record Result(List<PortVerdicts> policies, int[] policyOf, List<PolicyKey> keys) {
+    public record Result(List<PortVerdicts> policies, Map<long[], Integer> blockNumbers, int[] policyOf, List<PolicyKey> keys) {
     }
 
     /**
@@ -69,15 +72,15 @@ public final class PolicyCompiler {
             }
             policyOf[i] = policy;
         }
-        int blockCount = PortVerdicts.numberBlocks(policies).size();
-        if (blockCount > Limits.MAX_PORT_BLOCKS) {
+        Map<long[], Integer> blockNumbers = PortVerdicts.numberBlocks(policies);
+        if (blockNumbers.size() > Limits.MAX_PORT_BLOCKS) {
             throw new PolicyException(new PolicyError(PolicySet.SERVICES_DIR, 0,
                     "too many distinct " + (1 << PortVerdicts.BLOCK_SHIFT) + "-port verdict blocks in the policies in use, at most "
-                            + Limits.MAX_PORT_BLOCKS, Integer.toString(blockCount)));
+                            + Limits.MAX_PORT_BLOCKS, Integer.toString(blockNumbers.size())));
         }
         // Keep only what is in use, so churn of peers over a long uptime cannot grow the cache.
         cache = used;
-        return new Result(List.copyOf(policies), policyOf, List.copyOf(index.keySet()));
+        return new Result(List.copyOf(policies), Collections.unmodifiableMap(blockNumbers), policyOf, List.copyOf(index.keySet()));
     }
 
     /** The key of one peer's effective policy, to see whether a compiled result already covers it. */

@@ -179,7 +179,7 @@ public final class ServiceFilter implements InboundFilter {
         boolean defaultAllow = set.defaultAction() == Action.ALLOW;
         if (allowAll) {
             compiledKeys = Map.of();
-            return CompiledPolicy.of(generation + 1, true, defaultAllow, slotPolicy, List.of(), labels);
+            return CompiledPolicy.of(generation + 1, true, defaultAllow, slotPolicy, List.of(), Map.of(), labels);
         }
         PolicyCompiler.Result result = compiler.compile(set, identities);
         for (int i = 0; i < slotOrder.size(); i++) {
@@ -190,7 +190,7 @@ public final class ServiceFilter implements InboundFilter {
             keys.put(result.keys().get(i), i);
         }
         compiledKeys = keys;
-        return CompiledPolicy.of(generation + 1, false, defaultAllow, slotPolicy, result.policies(), labels);
+        return CompiledPolicy.of(generation + 1, false, defaultAllow, slotPolicy, result.policies(), result.blockNumbers(), labels);
     }
 
     private void publish(CompiledPolicy snapshot) {
